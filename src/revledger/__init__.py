@@ -1,0 +1,3 @@
+"""revledger: an open-source revenue sub-ledger."""
+
+__version__ = "0.1.0"

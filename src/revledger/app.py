@@ -1,0 +1,56 @@
+"""create_app(): routers, middleware, error handlers, OpenAPI."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from revledger import __version__
+from revledger.auth.router import router as auth_router
+from revledger.config import Settings
+from revledger.db import Database
+from revledger.errors import install_error_handlers
+from revledger.kit.request_id import RequestIdMiddleware
+from revledger.revenues.router import router as revenues_router
+from revledger.revenues.schemas import RevenueCreate
+from revledger.sources.router import router as sources_router
+
+DESCRIPTION = """revledger keeps every sale, refund and adjustment exactly once and immutable.
+
+Authenticate with `Authorization: Bearer <api key>`. Each endpoint names the scope it
+needs; `admin` implies every scope. Errors are RFC 9457 problem details
+(`application/problem+json`) with `errors: [{"field", "message"}]` for validation.
+"""
+
+
+def create_app(database: Database | None = None) -> FastAPI:
+    settings = Settings.from_env()
+    logging.basicConfig(level=settings.log_level)
+    app = FastAPI(title="revledger", version=__version__, description=DESCRIPTION)
+    app.state.db = database or Database(settings.database_url)
+    app.add_middleware(RequestIdMiddleware)
+    install_error_handlers(app)
+    for router in (auth_router, sources_router, revenues_router):
+        app.include_router(router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    components = schema.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    extra = RevenueCreate.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(extra.pop("$defs", {}))
+    schemas["RevenueCreate"] = extra
+    components["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
+    schema["security"] = [{"bearer": []}]
+    app.openapi_schema = schema
+    return schema

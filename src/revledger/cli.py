@@ -1,0 +1,103 @@
+"""The `revledger` command."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from revledger.config import Settings
+
+app = typer.Typer(help="revledger: an open-source revenue sub-ledger.", no_args_is_help=True)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+workspace_app = typer.Typer(help="Workspaces.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(workspace_app, name="workspace")
+console = Console()
+
+
+def _database_url() -> str:
+    return Settings.from_env().database_url
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply pending Alembic migrations to REVLEDGER_DATABASE_URL."""
+    from revledger.migrate import upgrade
+
+    url = _database_url()
+    upgrade(url)
+    console.print(f"[green]Database is up to date[/green] ({_redact(url)})")
+
+
+@workspace_app.command("create")
+def workspace_create(
+    name: str,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+) -> None:
+    """Create a workspace and an API key holding every scope (shown once)."""
+    from revledger.auth.service import create_workspace
+    from revledger.db import Database
+    from revledger.migrate import upgrade
+
+    url = _database_url()
+    upgrade(url)
+    db = Database(url)
+    with db.session(write=True) as session, session.begin():
+        workspace, secret = create_workspace(session, name)
+    db.dispose()
+    if as_json:
+        typer.echo(json.dumps({"workspace_id": workspace.id, "api_key": secret}))
+    else:
+        console.print(f"Workspace [bold]{name}[/bold] created: {workspace.id}")
+        console.print(f"API key (every scope; shown once, store it now): [bold]{secret}[/bold]")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    demo: Annotated[bool, typer.Option("--demo", help="Create the demo workspace once")] = False,
+    workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+) -> None:
+    """Apply pending migrations and serve the HTTP API."""
+    import uvicorn
+
+    from revledger.db import Database
+    from revledger.migrate import upgrade
+
+    url = _database_url()
+    upgrade(url)
+    base = f"http://{host}:{port}"
+    if demo:
+        from revledger.demo import ensure_demo
+
+        db = Database(url)
+        with db.session(write=True) as session, session.begin():
+            workspace_id, secret = ensure_demo(session)
+        db.dispose()
+        console.print(f"Demo workspace: {workspace_id}")
+        console.print(f"API key: [bold]{secret}[/bold]")
+    console.print(f"revledger on {base}  (API docs: {base}/docs, database: {_redact(url)})")
+    os.environ["REVLEDGER_DATABASE_URL"] = url
+    uvicorn.run(
+        "revledger.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )
+
+
+def _redact(url: str) -> str:
+    """Hide a password in a database URL."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}" if ":" in creds else url
+    return url

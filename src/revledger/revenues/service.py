@@ -1,0 +1,257 @@
+"""Posting and reading revenue records.
+
+Single posts and batches share one set-wise path: validate every record alone, check
+the sources with one query, insert all new records with one INSERT … ON CONFLICT DO
+NOTHING, read back the stored twins of duplicates with one SELECT and bump the day
+counts with one upsert. A fixed handful of statements per batch, whatever its size.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from revledger.auth.service import Principal
+from revledger.db import Database
+from revledger.errors import NotFound, field_error, pydantic_errors, validation_body
+from revledger.kit.currencies import parse_currency
+from revledger.kit.ids import new_id
+from revledger.kit.money import format_milli, to_milli
+from revledger.kit.pagination import PageParams
+from revledger.kit.timeutil import format_utc, get_zone, next_day_start, parse_date, parse_rfc3339
+from revledger.kit.timeutil import day_start as zone_day_start
+from revledger.kit.timeutil import utcnow
+from revledger.revenues import repository
+from revledger.revenues.repository import RevenueFilter
+from revledger.revenues.schemas import REVENUE_TYPES, RevenueCreate, serialize_metadata
+from revledger.sources import repository as sources
+
+SIGN_RULES = {
+    "sale": (lambda a: a > 0, "a sale must be greater than 0"),
+    "refund": (lambda a: a < 0, "a refund must be less than 0"),
+    "adjustment": (lambda a: a != 0, "an adjustment must not be 0"),
+}
+COMPARED_FIELDS = (
+    "type",
+    "amount",
+    "currency",
+    "occurred_at",
+    "external_product_identifier",
+    "description",
+    "metadata",
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a single POST of this record answers: its status and body."""
+
+    status: int
+    body: dict[str, Any]
+
+
+def record_out(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored record (row mapping or the row just inserted) -> the API's record."""
+    metadata = row["metadata"]
+    return {
+        "id": row["id"],
+        "revenue_source_id": row["revenue_source_id"],
+        "external_id": row["external_id"],
+        "external_product_identifier": row["external_product_identifier"],
+        "type": row["type"],
+        "amount": format_milli(row["amount_milli"]),
+        "currency": row["currency"],
+        "occurred_at": format_utc(row["occurred_at"]),
+        "description": row["description"],
+        "metadata": orjson.Fragment(metadata) if metadata is not None else None,
+        "created_at": format_utc(row["created_at"]),
+    }
+
+
+def _validate(raw: Any, workspace_id: str, now: datetime) -> dict[str, Any] | list[dict[str, str]]:
+    """One raw record -> a row to insert, or its field errors."""
+    if not isinstance(raw, dict):
+        return [{"field": "body", "message": "must be a JSON object"}]
+    try:
+        rec = RevenueCreate.model_validate(raw)
+    except ValidationError as exc:
+        return pydantic_errors(list(exc.errors()))
+    check, message = SIGN_RULES[rec.type]
+    if not check(rec.amount):
+        return [{"field": "amount", "message": message}]
+    return {
+        "id": new_id(),
+        "workspace_id": workspace_id,
+        "revenue_source_id": rec.revenue_source_id,
+        "external_id": rec.external_id,
+        "external_product_identifier": rec.external_product_identifier,
+        "type": rec.type,
+        "amount_milli": to_milli(rec.amount),
+        "currency": rec.currency,
+        "occurred_at": rec.occurred_at,
+        "description": rec.description,
+        "metadata": serialize_metadata(rec.metadata) if rec.metadata is not None else None,
+        "created_at": now,
+    }
+
+
+def _mismatched(sent: Mapping[str, Any], stored: Mapping[str, Any]) -> list[str]:
+    out = []
+    for name in COMPARED_FIELDS:
+        if name == "amount":
+            differs = sent["amount_milli"] != stored["amount_milli"]
+        elif name == "metadata":
+            differs = _parse_metadata(sent["metadata"]) != _parse_metadata(stored["metadata"])
+        else:
+            differs = sent[name] != stored[name]
+        if differs:
+            out.append(name)
+    return out
+
+
+def _parse_metadata(text: str | None) -> Any:
+    return None if text is None else json.loads(text, parse_float=Decimal)
+
+
+def post_records(session: Session, workspace_id: str, raws: list[Any]) -> list[Outcome]:
+    """Judge every record alone; insert the new ones set-wise; one Outcome per record."""
+    now = utcnow()
+    checked = [_validate(raw, workspace_id, now) for raw in raws]
+    rows = [c for c in checked if isinstance(c, dict)]
+    known_sources = sources.existing_ids(session, workspace_id, {r["revenue_source_id"] for r in rows})
+
+    first_of_key: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        if row["revenue_source_id"] in known_sources:
+            first_of_key.setdefault((row["revenue_source_id"], row["external_id"]), row)
+    inserted = repository.insert_new(session, list(first_of_key.values()))
+    repository.add_day_counts(
+        session,
+        Counter(
+            (workspace_id, row["occurred_at"].date(), row["revenue_source_id"], row["type"], row["currency"])
+            for key, row in first_of_key.items()
+            if key in inserted
+        ),
+    )
+    stored = repository.by_keys(session, workspace_id, [k for k in first_of_key if k not in inserted])
+    stored_by_key: dict[tuple[str, str], Mapping[str, Any]] = {k: r._mapping for k, r in stored.items()}
+    for key in inserted:
+        stored_by_key[key] = first_of_key[key]
+
+    outcomes = []
+    for item in checked:
+        if isinstance(item, list):
+            outcomes.append(Outcome(422, validation_body(item)))
+            continue
+        if item["revenue_source_id"] not in known_sources:
+            message = f"no revenue source '{item['revenue_source_id']}' in this workspace"
+            outcomes.append(
+                Outcome(422, validation_body([{"field": "revenue_source_id", "message": message}]))
+            )
+            continue
+        key = (item["revenue_source_id"], item["external_id"])
+        twin = stored_by_key[key]
+        if twin is item:
+            outcomes.append(Outcome(201, {"data": record_out(item), "outcome": "created"}))
+            continue
+        body: dict[str, Any] = {"data": record_out(twin), "outcome": "skipped_duplicate"}
+        mismatched = _mismatched(item, twin)
+        if mismatched:
+            body["mismatched_fields"] = mismatched
+        outcomes.append(Outcome(200, body))
+    return outcomes
+
+
+def get(session: Session, principal: Principal, revenue_id: str) -> dict[str, Any]:
+    row = repository.get(session, principal.workspace_id, revenue_id)
+    if row is None:
+        raise NotFound(f"Revenue {revenue_id} not found")
+    return record_out(row._mapping)
+
+
+def parse_filter(
+    principal: Principal,
+    type: str | None,
+    revenue_source_id: str | None,
+    currency: str | None,
+    date_from: str | None,
+    date_to: str | None,
+    search: str | None,
+) -> RevenueFilter:
+    """Query strings -> a validated filter; a bad value is a 422 naming the parameter."""
+    if type is not None and type not in REVENUE_TYPES:
+        raise field_error("type", f"must be one of {', '.join(REVENUE_TYPES)}")
+    if currency is not None:
+        try:
+            currency = parse_currency(currency)
+        except ValueError as exc:
+            raise field_error("currency", str(exc)) from None
+    zone = get_zone(principal.timezone)
+    occurred_from = _bound("date_from", date_from, lambda d: zone_day_start(d, zone), 0)
+    occurred_before = _bound("date_to", date_to, lambda d: next_day_start(d, zone), 1)
+    if occurred_from and occurred_before and occurred_from >= occurred_before:
+        raise field_error("date_to", "must not be before date_from")
+    search = (search or "").strip() or None
+    if search is not None and len(search) > 255:
+        raise field_error("search", "must be at most 255 characters")
+    return RevenueFilter(
+        type=type,
+        revenue_source_id=revenue_source_id or None,
+        currency=currency,
+        occurred_from=occurred_from,
+        occurred_before=occurred_before,
+        search=search,
+    )
+
+
+def _bound(name: str, value: str | None, from_day: Any, after_us: int) -> datetime | None:
+    """A date (its whole day in the workspace timezone) or a timestamp (inclusive)."""
+    if value is None or value == "":
+        return None
+    try:
+        if len(value) == 10:
+            day: date = parse_date(value)
+            result: datetime = from_day(day)
+            return result
+        return parse_rfc3339(value) + timedelta(microseconds=after_us)
+    except ValueError as exc:
+        raise field_error(name, f"{exc} (a date YYYY-MM-DD or an RFC 3339 timestamp)") from None
+
+
+def page(
+    session: Session, principal: Principal, f: RevenueFilter, params: PageParams
+) -> tuple[list[dict[str, Any]], int]:
+    rows = repository.page(session, principal.workspace_id, f, params.offset, params.per_page)
+    total = repository.count(session, principal.workspace_id, f)
+    return [record_out(r._mapping) for r in rows], total
+
+
+CSV_COLUMNS = (
+    "id",
+    "revenue_source_id",
+    "external_id",
+    "external_product_identifier",
+    "type",
+    "amount",
+    "currency",
+    "occurred_at",
+    "description",
+    "metadata",
+    "created_at",
+)
+
+
+def export_rows(db: Database, principal: Principal, f: RevenueFilter) -> Iterator[dict[str, Any]]:
+    """Every matching record, on a connection of its own (the stream outlives the request)."""
+    with db.engine.connect() as conn:
+        for row in repository.stream(conn, principal.workspace_id, f):
+            yield record_out(row._mapping)

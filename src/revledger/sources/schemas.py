@@ -1,0 +1,38 @@
+"""Request and response models for revenue sources."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from revledger.kit.currencies import parse_currency
+from revledger.revenues.schemas import PageMeta
+
+
+class RevenueSourceCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200, examples=["stripe"])
+    kind: str | None = Field(default=None, min_length=1, max_length=50, examples=["stripe"])
+    default_currency: Annotated[str | None, BeforeValidator(parse_currency)] = Field(
+        default=None, examples=["USD"]
+    )
+
+
+class RevenueSourceOut(BaseModel):
+    id: str
+    name: str
+    kind: str | None
+    default_currency: str | None
+    created_at: datetime
+
+
+class RevenueSourceEnvelope(BaseModel):
+    data: RevenueSourceOut
+
+
+class RevenueSourceList(BaseModel):
+    data: list[RevenueSourceOut]
+    meta: PageMeta
