@@ -31,6 +31,8 @@ def is_sqlite(engine_or_url: Engine | str) -> bool:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if is_sqlite(url):
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 60)
         engine = create_engine(
             url,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},

@@ -6,20 +6,25 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
-from sqlalchemy.orm import Session
 
 from revledger.auth.service import Principal, authenticate
-from revledger.web import get_session
+from revledger.web import get_db
 
 
 def current_principal(
     request: Request,
-    session: Annotated[Session, Depends(get_session)],
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Principal:
+    """Authenticate in a short read transaction of its own.
+
+    Keeping the key check out of the request's write transaction means SQLite's write
+    lock is taken only inside the handler, so a request holding it never waits for
+    another thread of the pool (where others wait for that lock).
+    """
     principal: Principal | None = request.state._state.get("principal")
     if principal is None:
-        principal = authenticate(session, authorization)
+        with get_db(request).session() as session:
+            principal = authenticate(session, authorization)
         request.state.principal = principal
     return principal
 
@@ -27,7 +32,7 @@ def current_principal(
 def requires(scope: str | None) -> Callable[..., Principal]:
     """A dependency that authenticates and checks `scope` (None: any valid key)."""
 
-    def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if scope is not None:
             principal.require(scope)
         return principal
