@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from revledger.auth import repository as auth_repository
-from revledger.auth.service import create_key, create_workspace
 from revledger.auth.scopes import ADMIN
+from revledger.auth.service import create_key, create_workspace
 from revledger.kit.timeutil import utcnow
 from revledger.revenues.service import post_records
 from revledger.sources.schemas import RevenueSourceCreate
@@ -26,7 +26,9 @@ PRODUCTS = {
 }
 
 
-def demo_records(source_ids: dict[str, str], count: int = 360, seed: int = 7) -> list[dict[str, Any]]:
+def demo_records(
+    source_ids: dict[str, str], count: int = 360, seed: int = 7
+) -> list[dict[str, Any]]:
     """Sales over the last year, with refunds of some of them and a few adjustments."""
     rng = random.Random(seed)
     now = utcnow().replace(microsecond=0)
@@ -49,15 +51,25 @@ def demo_records(source_ids: dict[str, str], count: int = 360, seed: int = 7) ->
         roll = rng.random()
         if roll < 0.08:
             records.append(
-                {**sale, "type": "refund", "amount": str(-price),
-                 "occurred_at": (when + timedelta(days=rng.randint(1, 14))).isoformat(),
-                 "external_id": f"{source}_refund_{n:05d}", "description": "Customer refund"}
+                {
+                    **sale,
+                    "type": "refund",
+                    "amount": str(-price),
+                    "occurred_at": (when + timedelta(days=rng.randint(1, 14))).isoformat(),
+                    "external_id": f"{source}_refund_{n:05d}",
+                    "description": "Customer refund",
+                }
             )
         elif roll < 0.12:
             records.append(
-                {**sale, "type": "adjustment", "amount": str(-(price * Decimal("0.15")).quantize(Decimal("0.001"))),
-                 "occurred_at": (when + timedelta(days=rng.randint(1, 30))).isoformat(),
-                 "external_id": f"{source}_adj_{n:05d}", "description": "Store fee correction"}
+                {
+                    **sale,
+                    "type": "adjustment",
+                    "amount": str(-(price * Decimal("0.15")).quantize(Decimal("0.001"))),
+                    "occurred_at": (when + timedelta(days=rng.randint(1, 30))).isoformat(),
+                    "external_id": f"{source}_adj_{n:05d}",
+                    "description": "Store fee correction",
+                }
             )
     return [r for r in records if r["occurred_at"] <= now.isoformat()]
 
@@ -73,7 +85,9 @@ def ensure_demo(session: Session) -> tuple[str, str | None]:
     ids = {}
     for name, kind, currency in (("stripe", "stripe", "USD"), ("app-store", "app_store", "EUR")):
         source = create_source(
-            session, workspace.id, RevenueSourceCreate(name=name, kind=kind, default_currency=currency)
+            session,
+            workspace.id,
+            RevenueSourceCreate(name=name, kind=kind, default_currency=currency),
         )
         ids[name] = source.id
     records = demo_records(ids)

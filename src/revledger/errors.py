@@ -106,9 +106,10 @@ def problem(
     errors: list[dict[str, str]] | None = None,
     title: str | None = None,
     headers: dict[str, str] | None = None,
+    request_id: str | None = None,
 ) -> Response:
     body = problem_body(status, detail, errors, title)
-    all_headers = {"X-Request-ID": current_request_id()}
+    all_headers = {"X-Request-ID": request_id or current_request_id()}
     all_headers.update(headers or {})
     return Response(
         orjson.dumps(body), status_code=status, media_type=PROBLEM_JSON, headers=all_headers
@@ -148,6 +149,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem(exc.status_code, detail, headers=dict(exc.headers or {}))
 
     @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error (request id %s)", current_request_id(), exc_info=exc)
-        return problem(500, f"Internal error; quote request id {current_request_id()}")
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        request_id = current_request_id(request.scope)
+        log.error("unhandled error (request id %s)", request_id, exc_info=exc)
+        return problem(500, f"Internal error; quote request id {request_id}", request_id=request_id)

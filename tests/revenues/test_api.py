@@ -85,8 +85,8 @@ def test_amounts_are_exact_decimals_with_three_places(
 def test_json_numbers_are_not_rounded_through_float(tenant: Tenant) -> None:
     source = tenant.source()
     raw = (
-        '{"revenue_source_id": "%s", "type": "sale", "amount": 1.0000000000000001,'
-        ' "currency": "USD", "occurred_at": "2026-05-31T10:00:00Z", "external_id": "f1"}' % source
+        f'{{"revenue_source_id": "{source}", "type": "sale", "amount": 1.0000000000000001,'
+        ' "currency": "USD", "occurred_at": "2026-05-31T10:00:00Z", "external_id": "f1"}'
     )
     response = tenant.http.post(
         "/api/v1/revenues", content=raw, headers={"content-type": "application/json"}
@@ -271,13 +271,15 @@ def test_scopes_are_enforced(tenant: Tenant) -> None:
     denied = tenant.http.post("/api/v1/revenues", json=sale(source, "s"), headers=as_reader)
     assert denied.status_code == 403
     assert "write:revenues" in denied.json()["detail"]
-    assert tenant.http.post(
-        "/api/v1/revenues", json=sale(source, "s"), headers=as_writer
-    ).status_code == 201
+    assert (
+        tenant.http.post("/api/v1/revenues", json=sale(source, "s"), headers=as_writer).status_code
+        == 201
+    )
     denied = tenant.http.get("/api/v1/revenues", headers=as_writer)
     assert denied.status_code == 403
     assert "read:revenues" in denied.json()["detail"]
     assert tenant.http.get("/api/v1/revenues", headers=as_reader).status_code == 200
-    assert tenant.http.get(
-        "/api/v1/revenues", headers={"Authorization": "Bearer nope"}
-    ).status_code == 401
+    assert (
+        tenant.http.get("/api/v1/revenues", headers={"Authorization": "Bearer nope"}).status_code
+        == 401
+    )

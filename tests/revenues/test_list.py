@@ -19,7 +19,9 @@ def ledger(tenant: Tenant) -> dict[str, Any]:
     records = [
         sale(stripe, "s1", occurred_at="2026-01-01T00:00:00Z", description="January first"),
         sale(stripe, "s2", occurred_at="2026-01-31T23:59:59Z", currency="EUR"),
-        sale(stripe, "s3", occurred_at="2026-02-01T00:00:00Z", external_product_identifier="SKU_Pro"),
+        sale(
+            stripe, "s3", occurred_at="2026-02-01T00:00:00Z", external_product_identifier="SKU_Pro"
+        ),
         sale(apple, "a1", type="refund", amount="-5", occurred_at="2026-02-15T12:00:00Z"),
         sale(apple, "a2", type="adjustment", amount="2", occurred_at="2026-03-10T08:30:00Z"),
         sale(apple, "a3", occurred_at="2026-03-10T08:30:00Z", currency="EUR"),
@@ -78,7 +80,10 @@ def test_pages_and_meta(tenant: Tenant, ledger: dict[str, Any]) -> None:
     assert page2["meta"] == {"current_page": 2, "last_page": 2, "per_page": 4, "total": 6}
     assert [r["external_id"] for r in page1["data"] + page2["data"]] == everything
     past = tenant.http.get("/api/v1/revenues?per_page=4&page=9").json()
-    assert past == {"data": [], "meta": {"current_page": 9, "last_page": 2, "per_page": 4, "total": 6}}
+    assert past == {
+        "data": [],
+        "meta": {"current_page": 9, "last_page": 2, "per_page": 4, "total": 6},
+    }
     default = tenant.http.get("/api/v1/revenues").json()["meta"]
     assert default["per_page"] == 25
 
@@ -118,7 +123,9 @@ def test_date_filters_use_the_workspace_timezone(tenant: Tenant, database: Any) 
 
     with database.session(write=True) as session, session.begin():
         session.execute(
-            update(Workspace).where(Workspace.id == tenant.workspace_id).values(timezone="Asia/Tokyo")
+            update(Workspace)
+            .where(Workspace.id == tenant.workspace_id)
+            .values(timezone="Asia/Tokyo")
         )
     source = tenant.source()
     # 2026-03-01T20:00Z is 2026-03-02 05:00 in Tokyo.
@@ -131,8 +138,13 @@ def test_count_across_many_days_matches_rows(tenant: Tenant) -> None:
     """meta.total uses day counts for whole days and exact counts at the edges."""
     source = tenant.source()
     records = [
-        sale(source, f"d{i}", occurred_at=f"2026-04-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:00Z",
-             currency="EUR" if i % 3 else "USD", type="sale")
+        sale(
+            source,
+            f"d{i}",
+            occurred_at=f"2026-04-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:00Z",
+            currency="EUR" if i % 3 else "USD",
+            type="sale",
+        )
         for i in range(100)
     ]
     tenant.http.post("/api/v1/revenues/batch", json={"records": records})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 
@@ -29,7 +29,7 @@ def current_principal(
     return principal
 
 
-def requires(scope: str | None) -> Callable[..., Principal]:
+def requires(scope: str | None) -> Callable[..., Any]:
     """A dependency that authenticates and checks `scope` (None: any valid key)."""
 
     async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:

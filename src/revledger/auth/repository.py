@@ -23,9 +23,7 @@ def find_demo_workspace(session: Session) -> Workspace | None:
     return session.scalars(select(Workspace).where(Workspace.is_demo.is_(True))).first()
 
 
-def active_key_by_hash(
-    session: Session, key_hash: str
-) -> tuple[str, str, list[str], str] | None:
+def active_key_by_hash(session: Session, key_hash: str) -> tuple[str, str, list[str], str] | None:
     """(key id, workspace id, scopes, workspace timezone) of an unrevoked key."""
     row = session.execute(
         select(ApiKey.id, ApiKey.workspace_id, ApiKey.scopes, Workspace.timezone)
@@ -53,6 +51,8 @@ def get_key(session: Session, workspace_id: str, key_id: str) -> ApiKey | None:
 
 def revoke_key(session: Session, key: ApiKey, when: datetime) -> None:
     session.execute(
-        update(ApiKey).where(ApiKey.id == key.id, ApiKey.revoked_at.is_(None)).values(revoked_at=when)
+        update(ApiKey)
+        .where(ApiKey.id == key.id, ApiKey.revoked_at.is_(None))
+        .values(revoked_at=when)
     )
     session.refresh(key)

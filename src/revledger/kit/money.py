@@ -8,13 +8,13 @@ never rounds a posted amount: an amount with more than three decimals is rejecte
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 SCALE = 3
 MILLI = Decimal(1000)
 MAX_ABS = Decimal(10) ** 12
 _QUANTUM = Decimal("0.001")
-_DECIMAL = re.compile(r"^[+-]?\d+(\.\d+)?$")
+_DECIMAL = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")  # ASCII digits only
 _SHAPE = 'must be a decimal string such as "249.000"'
 
 
@@ -24,14 +24,14 @@ def parse_amount(value: object) -> Decimal:
     Trailing zeros beyond three decimals are accepted ("1.5000" is 1.500): the value has
     at most three decimals. Raises ValueError with a message meant for the client.
     """
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         # Floats cannot carry money exactly; JSON numbers are parsed as Decimal upstream.
         raise ValueError(_SHAPE)
     if isinstance(value, int):
         amount = Decimal(value)
     elif isinstance(value, Decimal):
         amount = value
-    elif isinstance(value, str) and _DECIMAL.match(value):
+    elif isinstance(value, str) and _DECIMAL.fullmatch(value):
         amount = Decimal(value)
     else:
         raise ValueError(_SHAPE)

@@ -9,10 +9,15 @@ from typing import Any
 from revledger.kit.ids import new_id
 
 _request_id: ContextVar[str] = ContextVar("request_id", default="-")
-_SAFE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+_SAFE = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
+SCOPE_KEY = "revledger.request_id"
 
 
-def current_request_id() -> str:
+def current_request_id(scope: dict[str, Any] | None = None) -> str:
+    """The request's id; pass the ASGI scope where the context may already be reset
+    (Starlette's outermost error middleware answers a 500 after this one returned)."""
+    if scope is not None and SCOPE_KEY in scope:
+        return str(scope[SCOPE_KEY])
     return _request_id.get()
 
 
@@ -31,7 +36,8 @@ class RequestIdMiddleware:
             if name == b"x-request-id":
                 given = value.decode("latin-1")
                 break
-        request_id = given if given and _SAFE.match(given) else new_id()
+        request_id = given if given and _SAFE.fullmatch(given) else new_id()
+        scope[SCOPE_KEY] = request_id
         token = _request_id.set(request_id)
         raw = request_id.encode()
 

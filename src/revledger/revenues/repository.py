@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, or_, select, tuple_
+from sqlalchemy import Connection, RowMapping, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -87,20 +87,24 @@ def add_day_counts(session: Session, counts: dict[tuple[str, date, str, str, str
 
 def by_keys(
     session: Session, workspace_id: str, keys: Sequence[tuple[str, str]]
-) -> dict[tuple[str, str], Row[Any]]:
+) -> dict[tuple[str, str], RowMapping]:
     if not keys:
         return {}
     stmt = select(*RECORD_COLUMNS).where(
         R.c.workspace_id == workspace_id,
         tuple_(R.c.revenue_source_id, R.c.external_id).in_(list(keys)),
     )
-    return {(r.revenue_source_id, r.external_id): r for r in session.execute(stmt)}
+    return {(r["revenue_source_id"], r["external_id"]): r for r in session.execute(stmt).mappings()}
 
 
-def get(session: Session, workspace_id: str, revenue_id: str) -> Row[Any] | None:
-    return session.execute(
-        select(*RECORD_COLUMNS).where(R.c.workspace_id == workspace_id, R.c.id == revenue_id)
-    ).first()
+def get(session: Session, workspace_id: str, revenue_id: str) -> RowMapping | None:
+    return (
+        session.execute(
+            select(*RECORD_COLUMNS).where(R.c.workspace_id == workspace_id, R.c.id == revenue_id)
+        )
+        .mappings()
+        .first()
+    )
 
 
 def _conditions(workspace_id: str, f: RevenueFilter) -> list[ColumnElement[bool]]:
@@ -132,13 +136,13 @@ def _ordered(stmt: Any) -> Any:
 
 def page(
     session: Session, workspace_id: str, f: RevenueFilter, offset: int, limit: int
-) -> list[Row[Any]]:
+) -> list[RowMapping]:
     """One page, newest first. Deep pages find their ids on the index alone, then read
     just those rows (a deferred join), so page 2,000 costs about what page 1 does."""
     ids = _ordered(select(R.c.id).where(*_conditions(workspace_id, f))).offset(offset).limit(limit)
     inner = ids.subquery()
     stmt = _ordered(select(*RECORD_COLUMNS).join(inner, inner.c.id == R.c.id))
-    return list(session.execute(stmt))
+    return list(session.execute(stmt).mappings())
 
 
 def _count_rows(session: Session, workspace_id: str, f: RevenueFilter) -> int:
@@ -161,8 +165,10 @@ def count(session: Session, workspace_id: str, f: RevenueFilter) -> int:
     first_full = None
     if f.occurred_from is not None:
         start = f.occurred_from.astimezone(UTC)
-        first_full = start.date() if start.timetz() == time.min.replace(tzinfo=UTC) else (
-            start.date() + timedelta(days=1)
+        first_full = (
+            start.date()
+            if start.timetz() == time.min.replace(tzinfo=UTC)
+            else (start.date() + timedelta(days=1))
         )
     end_full = None  # exclusive
     if f.occurred_before is not None:
@@ -186,9 +192,7 @@ def count(session: Session, workspace_id: str, f: RevenueFilter) -> int:
     if first_full is not None and f.occurred_from is not None:
         head_end = _utc_midnight(first_full)
         if f.occurred_from < head_end:
-            total += _count_rows(
-                session, workspace_id, _replace(f, occurred_before=head_end)
-            )
+            total += _count_rows(session, workspace_id, _replace(f, occurred_before=head_end))
     if end_full is not None and f.occurred_before is not None:
         tail_start = _utc_midnight(end_full)
         if tail_start < f.occurred_before:
@@ -201,9 +205,8 @@ def _replace(f: RevenueFilter, **changes: Any) -> RevenueFilter:
     return RevenueFilter(**values)
 
 
-def stream(conn: Connection, workspace_id: str, f: RevenueFilter) -> Iterator[Row[Any]]:
+def stream(conn: Connection, workspace_id: str, f: RevenueFilter) -> Iterator[RowMapping]:
     """Every matching record, newest first, through a server-side cursor."""
     stmt = _ordered(select(*RECORD_COLUMNS).where(*_conditions(workspace_id, f)))
     result = conn.execution_options(stream_results=True, yield_per=2000).execute(stmt)
-    yield from result
-
+    yield from result.mappings()

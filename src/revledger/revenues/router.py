@@ -50,11 +50,15 @@ def revenue_filter(
     ] = None,
     search: Annotated[
         str | None,
-        Query(description="Case-insensitive substring of external_id, "
-              "external_product_identifier or description"),
+        Query(
+            description="Case-insensitive substring of external_id, "
+            "external_product_identifier or description"
+        ),
     ] = None,
 ) -> RevenueFilter:
-    return service.parse_filter(principal, type, revenue_source_id, currency, date_from, date_to, search)
+    return service.parse_filter(
+        principal, type, revenue_source_id, currency, date_from, date_to, search
+    )
 
 
 Filter = Annotated[RevenueFilter, Depends(revenue_filter)]
@@ -71,13 +75,14 @@ _CREATE_BODY = {
     "",
     status_code=201,
     response_model=RevenueCreated,
-    responses={**responses(401, 403, 422), 200: {"model": RevenueCreated, "description": "Duplicate"}},
+    responses={
+        **responses(401, 403, 422),
+        200: {"model": RevenueCreated, "description": "Duplicate"},
+    },
     openapi_extra=_CREATE_BODY,
     summary="Create a revenue record (scope: write:revenues)",
 )
-def create_revenue(
-    payload: Annotated[Any, Body()], session: SessionDep, principal: Writer
-) -> Any:
+def create_revenue(payload: Annotated[Any, Body()], session: SessionDep, principal: Writer) -> Any:
     """A sale (> 0), refund (< 0) or adjustment (≠ 0). The same `external_id` again for the
     same source answers 200 `skipped_duplicate` with the stored record, and
     `mismatched_fields` when the retried payload differs."""
@@ -201,12 +206,16 @@ IMMUTABLE = (
 )
 
 
-@router.api_route(
-    "/{revenue_id}",
-    methods=["PUT", "PATCH", "DELETE"],
-    responses=responses(405),
-    summary="Not allowed: revenue records are immutable",
-)
 def change_revenue(revenue_id: str) -> None:
     raise MethodNotAllowed(IMMUTABLE, headers={"Allow": "GET"})
 
+
+for _method in ("PUT", "PATCH", "DELETE"):
+    router.add_api_route(
+        "/{revenue_id}",
+        change_revenue,
+        methods=[_method],
+        operation_id=f"{_method.lower()}_revenue_not_allowed",
+        responses=responses(405),
+        summary="Not allowed: revenue records are immutable",
+    )

@@ -40,7 +40,9 @@ Amount = Annotated[
 Currency = Annotated[
     str,
     BeforeValidator(parse_currency),
-    WithJsonSchema({"type": "string", "description": "ISO 4217 code, any case", "examples": ["USD"]}),
+    WithJsonSchema(
+        {"type": "string", "description": "ISO 4217 code, any case", "examples": ["USD"]}
+    ),
 ]
 Timestamp = Annotated[
     datetime,

@@ -27,9 +27,15 @@ from revledger.kit.currencies import parse_currency
 from revledger.kit.ids import new_id
 from revledger.kit.money import format_milli, to_milli
 from revledger.kit.pagination import PageParams
-from revledger.kit.timeutil import format_utc, get_zone, next_day_start, parse_date, parse_rfc3339
 from revledger.kit.timeutil import day_start as zone_day_start
-from revledger.kit.timeutil import utcnow
+from revledger.kit.timeutil import (
+    format_utc,
+    get_zone,
+    next_day_start,
+    parse_date,
+    parse_rfc3339,
+    utcnow,
+)
 from revledger.revenues import repository
 from revledger.revenues.repository import RevenueFilter
 from revledger.revenues.schemas import REVENUE_TYPES, RevenueCreate, serialize_metadata
@@ -59,7 +65,7 @@ class Outcome:
     body: dict[str, Any]
 
 
-def record_out(row: Mapping[str, Any]) -> dict[str, Any]:
+def record_out(row: Mapping[Any, Any]) -> dict[str, Any]:
     """A stored record (row mapping or the row just inserted) -> the API's record."""
     metadata = row["metadata"]
     return {
@@ -104,7 +110,7 @@ def _validate(raw: Any, workspace_id: str, now: datetime) -> dict[str, Any] | li
     }
 
 
-def _mismatched(sent: Mapping[str, Any], stored: Mapping[str, Any]) -> list[str]:
+def _mismatched(sent: Mapping[Any, Any], stored: Mapping[Any, Any]) -> list[str]:
     out = []
     for name in COMPARED_FIELDS:
         if name == "amount":
@@ -127,7 +133,9 @@ def post_records(session: Session, workspace_id: str, raws: list[Any]) -> list[O
     now = utcnow()
     checked = [_validate(raw, workspace_id, now) for raw in raws]
     rows = [c for c in checked if isinstance(c, dict)]
-    known_sources = sources.existing_ids(session, workspace_id, {r["revenue_source_id"] for r in rows})
+    known_sources = sources.existing_ids(
+        session, workspace_id, {r["revenue_source_id"] for r in rows}
+    )
 
     first_of_key: dict[tuple[str, str], dict[str, Any]] = {}
     for row in rows:
@@ -137,13 +145,21 @@ def post_records(session: Session, workspace_id: str, raws: list[Any]) -> list[O
     repository.add_day_counts(
         session,
         Counter(
-            (workspace_id, row["occurred_at"].date(), row["revenue_source_id"], row["type"], row["currency"])
+            (
+                workspace_id,
+                row["occurred_at"].date(),
+                row["revenue_source_id"],
+                row["type"],
+                row["currency"],
+            )
             for key, row in first_of_key.items()
             if key in inserted
         ),
     )
-    stored = repository.by_keys(session, workspace_id, [k for k in first_of_key if k not in inserted])
-    stored_by_key: dict[tuple[str, str], Mapping[str, Any]] = {k: r._mapping for k, r in stored.items()}
+    stored = repository.by_keys(
+        session, workspace_id, [k for k in first_of_key if k not in inserted]
+    )
+    stored_by_key: dict[tuple[str, str], Mapping[Any, Any]] = dict(stored)
     for key in inserted:
         stored_by_key[key] = first_of_key[key]
 
@@ -175,7 +191,7 @@ def get(session: Session, principal: Principal, revenue_id: str) -> dict[str, An
     row = repository.get(session, principal.workspace_id, revenue_id)
     if row is None:
         raise NotFound(f"Revenue {revenue_id} not found")
-    return record_out(row._mapping)
+    return record_out(row)
 
 
 def parse_filter(
@@ -232,7 +248,7 @@ def page(
 ) -> tuple[list[dict[str, Any]], int]:
     rows = repository.page(session, principal.workspace_id, f, params.offset, params.per_page)
     total = repository.count(session, principal.workspace_id, f)
-    return [record_out(r._mapping) for r in rows], total
+    return [record_out(r) for r in rows], total
 
 
 CSV_COLUMNS = (
@@ -254,4 +270,4 @@ def export_rows(db: Database, principal: Principal, f: RevenueFilter) -> Iterato
     """Every matching record, on a connection of its own (the stream outlives the request)."""
     with db.engine.connect() as conn:
         for row in repository.stream(conn, principal.workspace_id, f):
-            yield record_out(row._mapping)
+            yield record_out(row)

@@ -59,6 +59,7 @@ def page(session: Session, workspace_id: str, offset: int, limit: int) -> list[R
 
 
 def count(session: Session, workspace_id: str) -> int:
-    return session.scalar(
-        select(func.count()).select_from(T).where(T.c.workspace_id == workspace_id)
-    ) or 0
+    return (
+        session.scalar(select(func.count()).select_from(T).where(T.c.workspace_id == workspace_id))
+        or 0
+    )

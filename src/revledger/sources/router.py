@@ -17,7 +17,9 @@ from revledger.sources.models import RevenueSource
 from revledger.sources.schemas import RevenueSourceCreate, RevenueSourceEnvelope, RevenueSourceList
 from revledger.web import JSONOut, UnitOfWorkRoute, get_session
 
-router = APIRouter(prefix="/api/v1/revenue-sources", tags=["revenue sources"], route_class=UnitOfWorkRoute)
+router = APIRouter(
+    prefix="/api/v1/revenue-sources", tags=["revenue sources"], route_class=UnitOfWorkRoute
+)
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
