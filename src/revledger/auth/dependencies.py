@@ -8,23 +8,26 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 
 from revledger.auth.service import Principal, authenticate
-from revledger.web import get_db
+from revledger.web import get_db, request_session
 
 
 def current_principal(
     request: Request,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Principal:
-    """Authenticate in a short read transaction of its own.
-
-    Keeping the key check out of the request's write transaction means SQLite's write
-    lock is taken only inside the handler, so a request holding it never waits for
-    another thread of the pool (where others wait for that lock).
+    """Check the key. On PostgreSQL in the request's own transaction; on SQLite in a
+    short read transaction of its own, so that SQLite's write lock is taken only inside
+    the handler and a request holding it never waits for another thread of the pool
+    (where other requests wait for that lock).
     """
     principal: Principal | None = request.state._state.get("principal")
     if principal is None:
-        with get_db(request).session() as session:
-            principal = authenticate(session, authorization)
+        db = get_db(request)
+        if db.sqlite:
+            with db.session() as session:
+                principal = authenticate(session, authorization)
+        else:
+            principal = authenticate(request_session(request), authorization)
         request.state.principal = principal
     return principal
 

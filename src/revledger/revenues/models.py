@@ -7,7 +7,6 @@ from datetime import date, datetime
 from sqlalchemy import (
     BigInteger,
     Date,
-    ForeignKey,
     Index,
     String,
     Text,
@@ -37,8 +36,11 @@ class Revenue(Base):
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
-    revenue_source_id: Mapped[str] = mapped_column(ForeignKey("revenue_sources.id"))
+    # No foreign keys on this hot table, by design: the service checks the source inside
+    # the same transaction and workspaces and sources are never deleted, while an FK
+    # would make every inserted row share-lock the same two parent rows (see README).
+    workspace_id: Mapped[str] = mapped_column(String(36))
+    revenue_source_id: Mapped[str] = mapped_column(String(36))
     external_id: Mapped[str] = mapped_column(String(255))
     external_product_identifier: Mapped[str | None] = mapped_column(String(255), nullable=True)
     type: Mapped[str] = mapped_column(String(10))
@@ -60,7 +62,7 @@ class RevenueDayCount(Base):
 
     __tablename__ = "revenue_day_counts"
 
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     revenue_source_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     type: Mapped[str] = mapped_column(String(10), primary_key=True)

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, func, or_, select, tuple_
+import orjson
+from sqlalchemy import Connection, RowMapping, func, or_, select, text, tuple_
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from revledger.db import dialect_insert
 from revledger.revenues.models import Revenue, RevenueDayCount
 
 R = Revenue.__table__
@@ -44,6 +45,49 @@ class RevenueFilter:
     search: str | None = None
 
 
+# PostgreSQL: the whole batch travels as one JSON parameter (orjson writes it in C) and
+# json_to_recordset turns it back into rows. The statement text is fixed, so the server
+# prepares it once; a multi-row VALUES list of 1,200 parameters is re-parsed on every
+# request, and per-column arrays cost a regex per element to quote.
+_PG_INSERT = text(
+    """
+    INSERT INTO revenues (id, workspace_id, revenue_source_id, external_id,
+        external_product_identifier, type, amount_milli, currency, occurred_at,
+        description, metadata, created_at)
+    SELECT id, workspace_id, revenue_source_id, external_id, external_product_identifier,
+        type, amount_milli, currency, occurred_at, description, metadata, created_at
+    FROM json_to_recordset(CAST(:rows AS json)) AS r(
+        id varchar, workspace_id varchar, revenue_source_id varchar, external_id varchar,
+        external_product_identifier varchar, type varchar, amount_milli bigint,
+        currency varchar, occurred_at timestamptz, description varchar, metadata text,
+        created_at timestamptz)
+    ON CONFLICT (workspace_id, revenue_source_id, external_id) DO NOTHING
+    RETURNING revenue_source_id, external_id
+    """
+)
+_PG_ADD_COUNTS = text(
+    """
+    INSERT INTO revenue_day_counts AS c (workspace_id, day, revenue_source_id, type, currency, n)
+    SELECT workspace_id, day, revenue_source_id, type, currency, n
+    FROM json_to_recordset(CAST(:rows AS json)) AS r(
+        workspace_id varchar, day date, revenue_source_id varchar, type varchar,
+        currency varchar, n bigint)
+    ON CONFLICT (workspace_id, day, revenue_source_id, type, currency)
+    DO UPDATE SET n = c.n + excluded.n
+    """
+)
+_COUNT_COLUMNS = ("workspace_id", "day", "revenue_source_id", "type", "currency", "n")
+
+
+def _json_rows(rows: list[dict[str, Any]]) -> dict[str, str]:
+    """Rows as one JSON text: datetimes in RFC 3339, dates ISO, order kept."""
+    return {"rows": orjson.dumps(rows).decode()}
+
+
+def _is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def insert_new(session: Session, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
     """INSERT … ON CONFLICT DO NOTHING for the whole batch in one statement.
 
@@ -53,36 +97,32 @@ def insert_new(session: Session, rows: list[dict[str, Any]]) -> set[tuple[str, s
     if not rows:
         return set()
     rows = sorted(rows, key=lambda r: (r["revenue_source_id"], r["external_id"]))
+    if _is_postgresql(session):
+        result = session.execute(_PG_INSERT, _json_rows(rows))
+        return {(r[0], r[1]) for r in result}
+    # SQLite: executemany form, compiled once; SQLAlchemy's "insertmanyvalues" sends the
+    # rows as multi-row INSERT … RETURNING statements.
     stmt = (
-        dialect_insert(session, R)
-        .values(rows)
+        sqlite_insert(R)
         .on_conflict_do_nothing(index_elements=["workspace_id", "revenue_source_id", "external_id"])
         .returning(R.c.revenue_source_id, R.c.external_id)
     )
-    return {(r[0], r[1]) for r in session.execute(stmt)}
+    return {(r[0], r[1]) for r in session.execute(stmt, rows)}
 
 
 def add_day_counts(session: Session, counts: dict[tuple[str, date, str, str, str], int]) -> None:
     """Upsert-increment day counts, in key order (no deadlocks between batches)."""
     if not counts:
         return
-    rows = [
-        {
-            "workspace_id": ws,
-            "day": day,
-            "revenue_source_id": source,
-            "type": type_,
-            "currency": currency,
-            "n": n,
-        }
-        for (ws, day, source, type_, currency), n in sorted(counts.items())
-    ]
-    stmt = dialect_insert(session, C).values(rows)
+    rows = [dict(zip(_COUNT_COLUMNS, (*key, n), strict=True)) for key, n in sorted(counts.items())]
+    if _is_postgresql(session):
+        session.execute(_PG_ADD_COUNTS, _json_rows(rows))
+        return
+    stmt = sqlite_insert(C)
     stmt = stmt.on_conflict_do_update(
-        index_elements=["workspace_id", "day", "revenue_source_id", "type", "currency"],
-        set_={"n": C.c.n + stmt.excluded.n},
+        index_elements=list(_COUNT_COLUMNS[:-1]), set_={"n": C.c.n + stmt.excluded.n}
     )
-    session.execute(stmt)
+    session.execute(stmt, rows)
 
 
 def by_keys(

@@ -16,6 +16,7 @@ from revledger.auth.service import Principal
 from revledger.db import Database
 from revledger.errors import MethodNotAllowed, problem
 from revledger.kit.pagination import PageParams, page_meta, page_params
+from revledger.kit.timeutil import format_utc
 from revledger.openapi import responses
 from revledger.revenues import service
 from revledger.revenues.repository import RevenueFilter
@@ -182,6 +183,8 @@ def _csv_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
     for n, row in enumerate(rows, 1):
         metadata = row["metadata"]
         row["metadata"] = dumps(metadata).decode() if metadata is not None else ""
+        row["occurred_at"] = format_utc(row["occurred_at"])
+        row["created_at"] = format_utc(row["created_at"])
         writer.writerow(["" if row[c] is None else row[c] for c in service.CSV_COLUMNS])
         if n % 500 == 0:
             yield buffer.getvalue()

@@ -29,7 +29,6 @@ from revledger.kit.money import format_milli, to_milli
 from revledger.kit.pagination import PageParams
 from revledger.kit.timeutil import day_start as zone_day_start
 from revledger.kit.timeutil import (
-    format_utc,
     get_zone,
     next_day_start,
     parse_date,
@@ -66,7 +65,11 @@ class Outcome:
 
 
 def record_out(row: Mapping[Any, Any]) -> dict[str, Any]:
-    """A stored record (row mapping or the row just inserted) -> the API's record."""
+    """A stored record (row mapping or the row just inserted) -> the API's record.
+
+    Timestamps stay aware UTC datetimes: orjson writes them exactly as RFC 3339
+    `2026-05-31T10:00:00+00:00`, several times faster than isoformat() in Python.
+    """
     metadata = row["metadata"]
     return {
         "id": row["id"],
@@ -76,10 +79,10 @@ def record_out(row: Mapping[Any, Any]) -> dict[str, Any]:
         "type": row["type"],
         "amount": format_milli(row["amount_milli"]),
         "currency": row["currency"],
-        "occurred_at": format_utc(row["occurred_at"]),
+        "occurred_at": row["occurred_at"],
         "description": row["description"],
         "metadata": orjson.Fragment(metadata) if metadata is not None else None,
-        "created_at": format_utc(row["created_at"]),
+        "created_at": row["created_at"],
     }
 
 

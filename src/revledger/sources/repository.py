@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from revledger.db import dialect_insert
 from revledger.sources.models import RevenueSource
 
 T = RevenueSource.__table__
+# Built once (Core, not ORM): it runs on every revenue post.
+_EXISTING_IDS = select(T.c.id).where(
+    T.c.workspace_id == bindparam("workspace_id"), T.c.id.in_(bindparam("ids", expanding=True))
+)
 
 
 def insert_if_name_free(session: Session, values: dict[str, Any]) -> bool:
@@ -37,13 +41,7 @@ def existing_ids(session: Session, workspace_id: str, ids: Iterable[str]) -> set
     wanted = set(ids)
     if not wanted:
         return set()
-    return set(
-        session.scalars(
-            select(RevenueSource.id).where(
-                RevenueSource.workspace_id == workspace_id, RevenueSource.id.in_(wanted)
-            )
-        )
-    )
+    return set(session.scalars(_EXISTING_IDS, {"workspace_id": workspace_id, "ids": list(wanted)}))
 
 
 def page(session: Session, workspace_id: str, offset: int, limit: int) -> list[RevenueSource]:

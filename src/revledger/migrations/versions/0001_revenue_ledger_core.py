@@ -56,10 +56,6 @@ def upgrade() -> None:
         sa.Column("type", sa.String(length=10), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("n", sa.BigInteger(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["workspace_id"],
-            ["workspaces.id"],
-        ),
         sa.PrimaryKeyConstraint("workspace_id", "day", "revenue_source_id", "type", "currency"),
     )
     op.create_table(
@@ -91,14 +87,7 @@ def upgrade() -> None:
         sa.Column("description", sa.String(length=1000), nullable=True),
         sa.Column("metadata", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["revenue_source_id"],
-            ["revenue_sources.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["workspace_id"],
-            ["workspaces.id"],
-        ),
+        # No foreign keys on the hot table: see revenues/models.py.
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint(
             "workspace_id", "revenue_source_id", "external_id", name="uq_revenues_external_id"
