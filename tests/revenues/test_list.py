@@ -193,3 +193,44 @@ def test_export_has_no_paging_limit(tenant: Tenant) -> None:
 def test_export_rejects_bad_format_and_filters(tenant: Tenant) -> None:
     assert tenant.http.get("/api/v1/revenues/export?format=xml").status_code == 422
     assert tenant.http.get("/api/v1/revenues/export?date_from=bad").status_code == 422
+
+
+def test_deep_pages_seek_by_day_and_match_the_full_order(tenant: Tenant) -> None:
+    """Past offset 2,000 pages skip whole days using the day counts; every page must
+    still be exactly the slice of the full newest-first order."""
+    stripe = tenant.source("stripe")
+    apple = tenant.source("app-store")
+    records = []
+    for i in range(2600):
+        day, minute = divmod(i * 7, 24 * 60)  # ~205 records a day over ~13 days
+        records.append(
+            sale(
+                stripe if i % 2 else apple,
+                f"deep{i}",
+                occurred_at=f"2026-03-{1 + day:02d}T{minute // 60:02d}:{minute % 60:02d}:00Z",
+                currency="EUR" if i % 3 else "USD",
+                type="refund" if i % 5 == 0 else "sale",
+                amount="-1" if i % 5 == 0 else "1",
+            )
+        )
+    for start in range(0, len(records), 100):
+        body = {"records": records[start : start + 100]}
+        assert tenant.http.post("/api/v1/revenues/batch", json=body).status_code == 200
+    for params in [
+        {},
+        {"type": "sale"},
+        {"currency": "EUR", "revenue_source_id": stripe},
+        {"date_from": "2026-03-02T06:30:00Z", "date_to": "2026-03-12T17:45:00Z"},
+        {"date_from": "2026-03-03", "date_to": "2026-03-11", "type": "sale"},
+    ]:
+        full = tenant.http.get("/api/v1/revenues/export", params=params).text.splitlines()
+        order = [json.loads(line)["id"] for line in full]
+        last_page = -(-len(order) // 100)
+        for page in sorted({20, 21, 22, last_page, last_page + 1}):
+            response = tenant.http.get(
+                "/api/v1/revenues", params={**params, "per_page": 100, "page": page}
+            )
+            body = response.json()
+            assert body["meta"]["total"] == len(order), params
+            got = [r["id"] for r in body["data"]]
+            assert got == order[(page - 1) * 100 : page * 100], (params, page)

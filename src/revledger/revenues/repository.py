@@ -5,18 +5,29 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 import orjson
-from sqlalchemy import Connection, RowMapping, func, or_, select, text, tuple_
+from sqlalchemy import (
+    Connection,
+    RowMapping,
+    Table,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from revledger.revenues.models import Revenue, RevenueDayCount
 
-R = Revenue.__table__
-C = RevenueDayCount.__table__
+# Core tables: inserts here are keyed by column name ("metadata"), never by ORM attribute.
+R = cast(Table, Revenue.__table__)
+C = cast(Table, RevenueDayCount.__table__)
 
 RECORD_COLUMNS = (
     R.c.id,
@@ -147,7 +158,23 @@ def get(session: Session, workspace_id: str, revenue_id: str) -> RowMapping | No
     )
 
 
-def _conditions(workspace_id: str, f: RevenueFilter) -> list[ColumnElement[bool]]:
+# PostgreSQL only: a pg_trgm GIN index on this expression (migration 0001) finds the
+# candidate rows of a `search`; the exact per-column condition then rechecks them, so a
+# match never spans two columns. The text must equal the index's expression.
+SEARCH_TEXT: ColumnElement[str] = literal_column(
+    "(external_id || ' ' || coalesce(external_product_identifier, '') || ' ' || "
+    "coalesce(description, ''))"
+)
+
+
+def _like_pattern(term: str) -> str:
+    escaped = term.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return f"%{escaped}%"
+
+
+def _conditions(
+    workspace_id: str, f: RevenueFilter, postgresql: bool = False
+) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = [R.c.workspace_id == workspace_id]
     if f.type:
         where.append(R.c.type == f.type)
@@ -160,6 +187,8 @@ def _conditions(workspace_id: str, f: RevenueFilter) -> list[ColumnElement[bool]
     if f.occurred_before:
         where.append(R.c.occurred_at < f.occurred_before)
     if f.search:
+        if postgresql:
+            where.append(SEARCH_TEXT.ilike(_like_pattern(f.search), escape="/"))
         where.append(
             or_(
                 R.c.external_id.icontains(f.search, autoescape=True),
@@ -174,19 +203,23 @@ def _ordered(stmt: Any) -> Any:
     return stmt.order_by(R.c.occurred_at.desc(), R.c.id.desc())
 
 
-def page(
+# Below this offset a plain OFFSET on the index is cheap; past it, pages seek by day.
+SEEK_FROM_OFFSET = 2_000
+
+
+def _page_offset(
     session: Session, workspace_id: str, f: RevenueFilter, offset: int, limit: int
 ) -> list[RowMapping]:
-    """One page, newest first. Deep pages find their ids on the index alone, then read
-    just those rows (a deferred join), so page 2,000 costs about what page 1 does."""
-    ids = _ordered(select(R.c.id).where(*_conditions(workspace_id, f))).offset(offset).limit(limit)
-    inner = ids.subquery()
+    """Ids found on the index alone, then just those rows read (a deferred join)."""
+    where = _conditions(workspace_id, f, _is_postgresql(session))
+    inner = _ordered(select(R.c.id).where(*where)).offset(offset).limit(limit).subquery()
     stmt = _ordered(select(*RECORD_COLUMNS).join(inner, inner.c.id == R.c.id))
     return list(session.execute(stmt).mappings())
 
 
 def _count_rows(session: Session, workspace_id: str, f: RevenueFilter) -> int:
-    stmt = select(func.count()).select_from(R).where(*_conditions(workspace_id, f))
+    where = _conditions(workspace_id, f, _is_postgresql(session))
+    stmt = select(func.count()).select_from(R).where(*where)
     return int(session.scalar(stmt) or 0)
 
 
@@ -194,28 +227,34 @@ def _utc_midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def count(session: Session, workspace_id: str, f: RevenueFilter) -> int:
-    """Exact count of matching records.
+@dataclass(frozen=True)
+class _DaySplit:
+    """A filter's time range cut into whole UTC days and the partial days at its ends."""
 
-    Without `search`, whole UTC days inside the range come from the day counts and
-    only the partial days at the edges are counted row by row.
-    """
-    if f.search:
-        return _count_rows(session, workspace_id, f)
-    first_full = None
-    if f.occurred_from is not None:
-        start = f.occurred_from.astimezone(UTC)
-        first_full = (
-            start.date()
-            if start.timetz() == time.min.replace(tzinfo=UTC)
-            else (start.date() + timedelta(days=1))
-        )
-    end_full = None  # exclusive
-    if f.occurred_before is not None:
-        end_full = f.occurred_before.astimezone(UTC).date()
-    if first_full is not None and end_full is not None and first_full >= end_full:
-        return _count_rows(session, workspace_id, f)
+    first_full: date | None  # first whole day (None: unbounded)
+    end_full: date | None  # first day after the whole days (None: unbounded)
 
+    @classmethod
+    def of(cls, f: RevenueFilter) -> _DaySplit:
+        first_full = None
+        if f.occurred_from is not None:
+            start = f.occurred_from.astimezone(UTC)
+            at_midnight = start == _utc_midnight(start.date())
+            first_full = start.date() if at_midnight else start.date() + timedelta(days=1)
+        end_full = None
+        if f.occurred_before is not None:
+            end_full = f.occurred_before.astimezone(UTC).date()
+        return cls(first_full, end_full)
+
+    @property
+    def has_whole_days(self) -> bool:
+        return self.first_full is None or self.end_full is None or self.first_full < self.end_full
+
+
+def _day_totals(
+    session: Session, workspace_id: str, f: RevenueFilter, split: _DaySplit
+) -> list[tuple[date, int]]:
+    """Records per whole UTC day of the range, newest day first."""
     where: list[ColumnElement[bool]] = [C.c.workspace_id == workspace_id]
     if f.type:
         where.append(C.c.type == f.type)
@@ -223,21 +262,78 @@ def count(session: Session, workspace_id: str, f: RevenueFilter) -> int:
         where.append(C.c.revenue_source_id == f.revenue_source_id)
     if f.currency:
         where.append(C.c.currency == f.currency)
-    if first_full is not None:
-        where.append(C.c.day >= first_full)
-    if end_full is not None:
-        where.append(C.c.day < end_full)
-    total = int(session.scalar(select(func.coalesce(func.sum(C.c.n), 0)).where(*where)) or 0)
+    if split.first_full is not None:
+        where.append(C.c.day >= split.first_full)
+    if split.end_full is not None:
+        where.append(C.c.day < split.end_full)
+    stmt = select(C.c.day, func.sum(C.c.n)).where(*where).group_by(C.c.day)
+    return [(day, int(n)) for day, n in session.execute(stmt.order_by(C.c.day.desc()))]
 
-    if first_full is not None and f.occurred_from is not None:
-        head_end = _utc_midnight(first_full)
-        if f.occurred_from < head_end:
-            total += _count_rows(session, workspace_id, _replace(f, occurred_before=head_end))
-    if end_full is not None and f.occurred_before is not None:
-        tail_start = _utc_midnight(end_full)
-        if tail_start < f.occurred_before:
-            total += _count_rows(session, workspace_id, _replace(f, occurred_from=tail_start))
-    return total
+
+def _search_page(
+    session: Session, workspace_id: str, f: RevenueFilter, offset: int, limit: int
+) -> tuple[list[RowMapping], int]:
+    """The matches are found once (a CTE used twice is materialized: one index scan),
+    then counted and paged. A window count would let the planner walk the whole
+    date index instead."""
+    where = _conditions(workspace_id, f, _is_postgresql(session))
+    matches = select(R.c.id, R.c.occurred_at).where(*where).cte("matches")
+    total = select(func.count()).select_from(matches).scalar_subquery()
+    inner = (
+        select(matches.c.id, total.label("total"))
+        .order_by(matches.c.occurred_at.desc(), matches.c.id.desc())
+        .offset(offset)
+        .limit(limit)
+        .subquery()
+    )
+    stmt = _ordered(select(*RECORD_COLUMNS, inner.c.total).join(inner, inner.c.id == R.c.id))
+    rows = list(session.execute(stmt).mappings())
+    total_count = int(rows[0]["total"]) if rows else _count_rows(session, workspace_id, f)
+    return rows, total_count
+
+
+def page_and_total(
+    session: Session, workspace_id: str, f: RevenueFilter, offset: int, limit: int
+) -> tuple[list[RowMapping], int]:
+    """One page, newest first, and the exact number of matching records.
+
+    Without `search`, the day counts give the total (whole days) and only the partial
+    days at a range's ends are counted row by row. They also let a deep page skip whole
+    days: page 2,000 reads about as many index entries as page 1.
+    """
+    if f.search:
+        return _search_page(session, workspace_id, f, offset, limit)
+    split = _DaySplit.of(f)
+    if not split.has_whole_days:  # a range within one or two partial days
+        rows = _page_offset(session, workspace_id, f, offset, limit)
+        return rows, _count_rows(session, workspace_id, f)
+
+    days = _day_totals(session, workspace_id, f, split)
+    newest_partial = 0  # rows after the last whole day, at the top of the list
+    if split.end_full is not None and f.occurred_before is not None:
+        start = _utc_midnight(split.end_full)
+        if start < f.occurred_before:
+            newest_partial = _count_rows(session, workspace_id, _replace(f, occurred_from=start))
+    oldest_partial = 0
+    if split.first_full is not None and f.occurred_from is not None:
+        end = _utc_midnight(split.first_full)
+        if f.occurred_from < end:
+            oldest_partial = _count_rows(session, workspace_id, _replace(f, occurred_before=end))
+    total = newest_partial + sum(n for _, n in days) + oldest_partial
+
+    if offset < SEEK_FROM_OFFSET or offset < newest_partial or offset >= total:
+        rows = [] if offset >= total else _page_offset(session, workspace_id, f, offset, limit)
+        return rows, total
+    remaining = offset - newest_partial
+    for day, n in days:
+        if remaining < n:  # the page starts on `day`: skip every newer row at once
+            before = _utc_midnight(day + timedelta(days=1))
+            sought = _replace(f, occurred_before=before)
+            return _page_offset(session, workspace_id, sought, remaining, limit), total
+        remaining -= n
+    assert split.first_full is not None  # else the days cover all history
+    sought = _replace(f, occurred_before=_utc_midnight(split.first_full))
+    return _page_offset(session, workspace_id, sought, remaining, limit), total
 
 
 def _replace(f: RevenueFilter, **changes: Any) -> RevenueFilter:
@@ -247,6 +343,7 @@ def _replace(f: RevenueFilter, **changes: Any) -> RevenueFilter:
 
 def stream(conn: Connection, workspace_id: str, f: RevenueFilter) -> Iterator[RowMapping]:
     """Every matching record, newest first, through a server-side cursor."""
-    stmt = _ordered(select(*RECORD_COLUMNS).where(*_conditions(workspace_id, f)))
+    where = _conditions(workspace_id, f, conn.dialect.name == "postgresql")
+    stmt = _ordered(select(*RECORD_COLUMNS).where(*where))
     result = conn.execution_options(stream_results=True, yield_per=2000).execute(stmt)
     yield from result.mappings()

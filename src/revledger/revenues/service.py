@@ -249,8 +249,9 @@ def _bound(name: str, value: str | None, from_day: Any, after_us: int) -> dateti
 def page(
     session: Session, principal: Principal, f: RevenueFilter, params: PageParams
 ) -> tuple[list[dict[str, Any]], int]:
-    rows = repository.page(session, principal.workspace_id, f, params.offset, params.per_page)
-    total = repository.count(session, principal.workspace_id, f)
+    rows, total = repository.page_and_total(
+        session, principal.workspace_id, f, params.offset, params.per_page
+    )
     return [record_out(r) for r in rows], total
 
 

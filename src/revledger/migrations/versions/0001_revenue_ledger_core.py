@@ -100,9 +100,20 @@ def upgrade() -> None:
             unique=False,
             postgresql_include=["type", "currency", "revenue_source_id"],
         )
+    if op.get_bind().dialect.name == "postgresql":
+        # `search` on GET /revenues: trigram index over the searchable text (see
+        # revenues/repository.py SEARCH_TEXT, which must stay the same expression).
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        op.execute(
+            "CREATE INDEX ix_revenues_search ON revenues USING gin ("
+            "(external_id || ' ' || coalesce(external_product_identifier, '') || ' ' || "
+            "coalesce(description, '')) gin_trgm_ops)"
+        )
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP INDEX IF EXISTS ix_revenues_search")
     with op.batch_alter_table("revenues", schema=None) as batch_op:
         batch_op.drop_index(
             "ix_revenues_list", postgresql_include=["type", "currency", "revenue_source_id"]
