@@ -8,6 +8,7 @@ from sqlalchemy import (
     BigInteger,
     Date,
     Index,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -56,8 +57,10 @@ class RevenueDayCount(Base):
     """How many records a (source, type, currency) has on a UTC day.
 
     Maintained in the same transaction as the inserts; records are never deleted, so
-    the counts only grow. `GET /revenues` sums these for `meta.total` instead of
-    counting a million rows, and counts only the partial days at a range's edges.
+    the counts only grow. Each count is striped over `slot`s (on PostgreSQL the
+    connection's backend pid modulo 16) so that concurrent batches of the same days
+    rarely wait for each other's row locks; readers sum the slots. `GET /revenues` sums
+    these for `meta.total` (and to seek deep pages) instead of counting a million rows.
     """
 
     __tablename__ = "revenue_day_counts"
@@ -67,4 +70,5 @@ class RevenueDayCount(Base):
     revenue_source_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     type: Mapped[str] = mapped_column(String(10), primary_key=True)
     currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    slot: Mapped[int] = mapped_column(SmallInteger, primary_key=True, default=0)
     n: Mapped[int] = mapped_column(BigInteger)

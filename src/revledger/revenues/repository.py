@@ -78,12 +78,14 @@ _PG_INSERT = text(
 )
 _PG_ADD_COUNTS = text(
     """
-    INSERT INTO revenue_day_counts AS c (workspace_id, day, revenue_source_id, type, currency, n)
-    SELECT workspace_id, day, revenue_source_id, type, currency, n
+    INSERT INTO revenue_day_counts AS c
+        (workspace_id, day, revenue_source_id, type, currency, slot, n)
+    SELECT workspace_id, day, revenue_source_id, type, currency,
+        CAST(pg_backend_pid() % 16 AS smallint), n
     FROM json_to_recordset(CAST(:rows AS json)) AS r(
         workspace_id varchar, day date, revenue_source_id varchar, type varchar,
         currency varchar, n bigint)
-    ON CONFLICT (workspace_id, day, revenue_source_id, type, currency)
+    ON CONFLICT (workspace_id, day, revenue_source_id, type, currency, slot)
     DO UPDATE SET n = c.n + excluded.n
     """
 )
@@ -129,11 +131,12 @@ def add_day_counts(session: Session, counts: dict[tuple[str, date, str, str, str
     if _is_postgresql(session):
         session.execute(_PG_ADD_COUNTS, _json_rows(rows))
         return
+    # SQLite has a single writer: one slot is enough.
     stmt = sqlite_insert(C)
     stmt = stmt.on_conflict_do_update(
-        index_elements=list(_COUNT_COLUMNS[:-1]), set_={"n": C.c.n + stmt.excluded.n}
+        index_elements=[*_COUNT_COLUMNS[:-1], "slot"], set_={"n": C.c.n + stmt.excluded.n}
     )
-    session.execute(stmt, rows)
+    session.execute(stmt, [{**row, "slot": 0} for row in rows])
 
 
 def by_keys(

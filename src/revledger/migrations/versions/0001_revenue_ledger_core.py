@@ -55,8 +55,11 @@ def upgrade() -> None:
         sa.Column("revenue_source_id", sa.String(length=36), nullable=False),
         sa.Column("type", sa.String(length=10), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("slot", sa.SmallInteger(), nullable=False),
         sa.Column("n", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("workspace_id", "day", "revenue_source_id", "type", "currency"),
+        sa.PrimaryKeyConstraint(
+            "workspace_id", "day", "revenue_source_id", "type", "currency", "slot"
+        ),
     )
     op.create_table(
         "revenue_sources",
