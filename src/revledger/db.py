@@ -42,6 +42,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_size", 20)
     kwargs.setdefault("max_overflow", 20)
+    # Pinned, not inherited from the server: idempotent posting relies on READ COMMITTED
+    # (a conflicting insert waits, then the next statement sees the winner's row), and
+    # timestamps are read in UTC whatever the server's or role's timezone.
+    kwargs.setdefault("isolation_level", "READ COMMITTED")
+    kwargs.setdefault("connect_args", {"options": "-c timezone=UTC"})
     return create_engine(url, **kwargs)
 
 

@@ -15,6 +15,7 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from revledger.kit.request_id import current_request_id
@@ -147,6 +148,17 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(_request: Request, exc: StarletteHTTPException) -> Response:
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
         return problem(exc.status_code, detail, headers=dict(exc.headers or {}))
+
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: DataError) -> Response:
+        # The database refused a value (a NUL character, a number out of its range): the
+        # client's input, so a 422. The driver's message is logged, never sent.
+        log.info("database refused a value (request id %s): %s", current_request_id(), exc.orig)
+        return problem(
+            422,
+            "A value in the request cannot be stored "
+            "(for example a NUL character or a number out of range).",
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

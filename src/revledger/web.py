@@ -40,10 +40,23 @@ async def _finish_in_thread(session: Session, commit: bool) -> None:
     await anyio.to_thread.run_sync(_finish, session, commit, limiter=_COMMIT_LIMITER)
 
 
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
 class DecimalJSONRequest(Request):
+    """JSON numbers arrive as Decimal; NaN/Infinity, bad UTF-8 and oversized integers are
+    invalid JSON (FastAPI answers 422)."""
+
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
-            self._json = json.loads(await self.body(), parse_float=Decimal)
+            body = await self.body()
+            try:
+                self._json = json.loads(body, parse_float=Decimal, parse_constant=_reject_constant)
+            except json.JSONDecodeError:
+                raise
+            except (UnicodeDecodeError, ValueError) as exc:
+                raise json.JSONDecodeError(str(exc), body.decode("latin-1"), 0) from None
         return self._json
 
 

@@ -113,6 +113,11 @@ def test_json_numbers_are_not_rounded_through_float(tenant: Tenant) -> None:
         ({"occurred_at": "2026-05-31T10:00:00"}, "occurred_at"),
         ({"occurred_at": "31/05/2026"}, "occurred_at"),
         ({"occurred_at": "2026-02-30T10:00:00Z"}, "occurred_at"),
+        ({"occurred_at": "0001-01-01T00:00:00+01:00"}, "occurred_at"),
+        ({"occurred_at": "9999-12-31T20:00:00Z"}, "occurred_at"),
+        ({"occurred_at": "1899-12-31T23:59:59Z"}, "occurred_at"),
+        ({"external_id": "nul\u0000"}, "external_id"),
+        ({"description": "nul\u0000"}, "description"),
         ({"external_id": ""}, "external_id"),
         ({"external_id": "x" * 256}, "external_id"),
         ({"description": "d" * 1001}, "description"),
@@ -283,3 +288,33 @@ def test_scopes_are_enforced(tenant: Tenant) -> None:
         tenant.http.get("/api/v1/revenues", headers={"Authorization": "Bearer nope"}).status_code
         == 401
     )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/revenues/%00",
+        "/api/v1/revenues?search=%00",
+        "/api/v1/revenues?revenue_source_id=%00",
+        "/api/v1/revenues?date_to=9999-12-31",
+        "/api/v1/revenues?date_from=0001-01-01T00:00:00%2B01:00",
+        "/api/v1/revenues?page=100000000000000000000",
+        "/api/v1/revenue-sources/%00",
+        "/api/v1/revenues/export?search=%00",
+    ],
+)
+def test_hostile_urls_are_4xx_never_500(tenant: Tenant, path: str) -> None:
+    response = tenant.http.get(path)
+    assert 400 <= response.status_code < 500, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"name": "\xff"}', b'{"name": "x", "kind": NaN}', b'{"name": 1' + b"0" * 5000 + b"}"],
+)
+def test_malformed_json_is_422(tenant: Tenant, body: bytes) -> None:
+    response = tenant.http.post(
+        "/api/v1/revenue-sources", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422, response.text

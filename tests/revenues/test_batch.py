@@ -58,7 +58,6 @@ def test_batch_of_100_is_accepted(tenant: Tenant) -> None:
     [
         {"records": []},
         {"records": "nope"},
-        {"records": [1, 2]},
         {"rows": []},
         [],
         {"records": [{}], "extra": 1},
@@ -100,3 +99,20 @@ def test_batch_is_set_wise(tenant: Tenant, database: Any) -> None:
         event.remove(database.engine, "before_cursor_execute", count)
     assert large == small
     assert large <= 8
+
+
+def test_a_record_that_is_not_an_object_is_judged_alone(tenant: Tenant) -> None:
+    source = tenant.source()
+    response = batch(tenant, [sale(source, "ok"), 1, "x"])
+    assert response.status_code == 200
+    body = response.json()
+    assert [i["status"] for i in body["data"]] == [201, 422, 422]
+    assert body["meta"] == {"processed": 3, "succeeded": 1, "failed": 2, "limit": 100}
+
+
+def test_a_nul_character_fails_its_record_only(tenant: Tenant) -> None:
+    source = tenant.source()
+    response = batch(tenant, [sale(source, "good"), sale(source, "bad\u0000")])
+    assert [i["status"] for i in response.json()["data"]] == [201, 422]
+    assert response.json()["data"][1]["response"]["errors"][0]["field"] == "external_id"
+    assert tenant.http.get("/api/v1/revenues").json()["meta"]["total"] == 1

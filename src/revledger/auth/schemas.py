@@ -6,12 +6,14 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from revledger.kit.text import Text
+
 
 class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
-    scopes: list[str] = Field(min_length=1, examples=[["read:revenues", "write:revenues"]])
+    name: Text = Field(min_length=1, max_length=200)
+    scopes: list[Text] = Field(min_length=1, examples=[["read:revenues", "write:revenues"]])
 
 
 class ApiKeyOut(BaseModel):

@@ -9,6 +9,7 @@ from fastapi import Query
 
 DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 100
+MAX_PAGE = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ def page_params(
     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description="Rows per page")] = (
         DEFAULT_PER_PAGE
     ),
-    page: Annotated[int, Query(ge=1, description="Page number, from 1")] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page number, from 1")] = 1,
 ) -> PageParams:
     return PageParams(page=page, per_page=per_page)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import Any
 
@@ -13,7 +14,7 @@ _SAFE = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 SCOPE_KEY = "revledger.request_id"
 
 
-def current_request_id(scope: dict[str, Any] | None = None) -> str:
+def current_request_id(scope: Mapping[str, Any] | None = None) -> str:
     """The request's id; pass the ASGI scope where the context may already be reset
     (Starlette's outermost error middleware answers a 500 after this one returned)."""
     if scope is not None and SCOPE_KEY in scope:

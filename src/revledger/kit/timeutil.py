@@ -36,10 +36,11 @@ def parse_rfc3339(value: object) -> datetime:
     if fraction and len(fraction) > 7:  # Python keeps microseconds: truncate beyond them
         text = text.replace(fraction, fraction[:7], 1)
     try:
-        parsed = datetime.fromisoformat(text.replace("z", "Z"))
+        return datetime.fromisoformat(text.replace("z", "Z")).astimezone(UTC)
     except ValueError:
         raise ValueError("is not a valid date and time") from None
-    return parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is out of range") from None
 
 
 def format_utc(value: datetime) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
@@ -156,6 +157,11 @@ def export_revenues(
 ) -> StreamingResponse:
     """No paging: streams in constant memory, newest first, with the list's filters."""
     rows = service.export_rows(db, principal, f)
+    # Run the query before the 200 goes out: an error becomes a problem response, not a
+    # truncated file after a success status.
+    first = next(rows, None)
+    if first is not None:
+        rows = itertools.chain([first], rows)
     if format == "csv":
         return StreamingResponse(
             _csv_lines(rows),

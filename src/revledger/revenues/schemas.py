@@ -18,6 +18,7 @@ from pydantic import (
 
 from revledger.kit.currencies import parse_currency
 from revledger.kit.money import parse_amount
+from revledger.kit.text import Text
 from revledger.kit.timeutil import parse_rfc3339
 
 RevenueType = Literal["sale", "refund", "adjustment"]
@@ -44,9 +45,19 @@ Currency = Annotated[
         {"type": "string", "description": "ISO 4217 code, any case", "examples": ["USD"]}
     ),
 ]
+
+
+def parse_occurred_at(value: object) -> datetime:
+    """RFC 3339 within the years 1900-2999 (a guard against typos such as 20260)."""
+    parsed = parse_rfc3339(value)
+    if not 1900 <= parsed.year <= 2999:
+        raise ValueError("must be between the years 1900 and 2999")
+    return parsed
+
+
 Timestamp = Annotated[
     datetime,
-    BeforeValidator(parse_rfc3339),
+    BeforeValidator(parse_occurred_at),
     WithJsonSchema(
         {
             "type": "string",
@@ -75,14 +86,14 @@ def serialize_metadata(value: dict[str, Any]) -> str:
 class RevenueCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    revenue_source_id: str = Field(min_length=1, max_length=36)
+    revenue_source_id: Text = Field(min_length=1, max_length=36)
     type: RevenueType
     amount: Amount
     currency: Currency
     occurred_at: Timestamp
-    external_id: str = Field(min_length=1, max_length=255)
-    external_product_identifier: str | None = Field(default=None, max_length=255)
-    description: str | None = Field(default=None, max_length=1000)
+    external_id: Text = Field(min_length=1, max_length=255)
+    external_product_identifier: Text | None = Field(default=None, max_length=255)
+    description: Text | None = Field(default=None, max_length=1000)
     metadata: dict[str, Any] | None = Field(
         default=None, description="A JSON object, at most 2,000 characters serialized"
     )
@@ -98,7 +109,7 @@ class RevenueCreate(BaseModel):
 class BatchCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    records: list[dict[str, Any]] = Field(
+    records: list[Any] = Field(
         min_length=1, max_length=MAX_BATCH, description="1 to 100 revenue records"
     )
 

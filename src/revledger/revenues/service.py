@@ -27,6 +27,7 @@ from revledger.kit.currencies import parse_currency
 from revledger.kit.ids import new_id
 from revledger.kit.money import format_milli, to_milli
 from revledger.kit.pagination import PageParams
+from revledger.kit.text import NUL
 from revledger.kit.timeutil import day_start as zone_day_start
 from revledger.kit.timeutil import (
     get_zone,
@@ -222,6 +223,9 @@ def parse_filter(
     search = (search or "").strip() or None
     if search is not None and len(search) > 255:
         raise field_error("search", "must be at most 255 characters")
+    for name, value in (("search", search), ("revenue_source_id", revenue_source_id)):
+        if value is not None and NUL in value:
+            raise field_error(name, "must not contain NUL characters")
     return RevenueFilter(
         type=type,
         revenue_source_id=revenue_source_id or None,
@@ -244,6 +248,8 @@ def _bound(name: str, value: str | None, from_day: Any, after_us: int) -> dateti
         return parse_rfc3339(value) + timedelta(microseconds=after_us)
     except ValueError as exc:
         raise field_error(name, f"{exc} (a date YYYY-MM-DD or an RFC 3339 timestamp)") from None
+    except OverflowError:
+        raise field_error(name, "is out of range") from None
 
 
 def page(

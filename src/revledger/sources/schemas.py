@@ -8,15 +8,20 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from revledger.kit.currencies import parse_currency
+from revledger.kit.text import Text
 from revledger.revenues.schemas import PageMeta
+
+
+def _optional_currency(value: object) -> str | None:
+    return None if value is None else parse_currency(value)
 
 
 class RevenueSourceCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200, examples=["stripe"])
-    kind: str | None = Field(default=None, min_length=1, max_length=50, examples=["stripe"])
-    default_currency: Annotated[str | None, BeforeValidator(parse_currency)] = Field(
+    name: Text = Field(min_length=1, max_length=200, examples=["stripe"])
+    kind: Text | None = Field(default=None, min_length=1, max_length=50, examples=["stripe"])
+    default_currency: Annotated[str | None, BeforeValidator(_optional_currency)] = Field(
         default=None, examples=["USD"]
     )
 
