@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -11,12 +13,18 @@ from fastapi.openapi.utils import get_openapi
 from revledger import __version__
 from revledger.auth.router import router as auth_router
 from revledger.config import Settings
+from revledger.customers.router import router as customers_router
 from revledger.db import Database
 from revledger.errors import install_error_handlers
+from revledger.invoices.router import router as invoices_router
 from revledger.kit.request_id import RequestIdMiddleware
+from revledger.metrics.jobs import Worker, worker_enabled
+from revledger.metrics.router import router as metrics_router
+from revledger.plans.router import router as plans_router
 from revledger.revenues.router import router as revenues_router
 from revledger.revenues.schemas import RevenueCreate
 from revledger.sources.router import router as sources_router
+from revledger.workspaces.router import router as workspaces_router
 
 DESCRIPTION = """revledger keeps every sale, refund and adjustment exactly once and immutable.
 
@@ -26,14 +34,40 @@ needs; `admin` implies every scope. Errors are RFC 9457 problem details
 """
 
 
-def create_app(database: Database | None = None) -> FastAPI:
+def create_app(database: Database | None = None, worker: bool | None = None) -> FastAPI:
+    """`worker`: run the metrics recalculation worker on a thread of this process
+    (default: the REVLEDGER_WORKER environment variable, which `revledger serve` sets)."""
     settings = Settings.from_env()
     logging.basicConfig(level=settings.log_level)
-    app = FastAPI(title="revledger", version=__version__, description=DESCRIPTION)
+    run_worker = worker_enabled() if worker is None else worker
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        background = Worker(app.state.db) if run_worker else None
+        if background is not None:
+            background.start()
+        try:
+            yield
+        finally:
+            if background is not None:
+                background.stop()
+
+    app = FastAPI(
+        title="revledger", version=__version__, description=DESCRIPTION, lifespan=lifespan
+    )
     app.state.db = database or Database(settings.database_url)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
-    for router in (auth_router, sources_router, revenues_router):
+    for router in (
+        auth_router,
+        sources_router,
+        revenues_router,
+        workspaces_router,
+        customers_router,
+        plans_router,
+        invoices_router,
+        metrics_router,
+    ):
         app.include_router(router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

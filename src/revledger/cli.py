@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from typing import Annotated
@@ -62,8 +63,15 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
     demo: Annotated[bool, typer.Option("--demo", help="Create the demo workspace once")] = False,
     workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+    metrics_worker: Annotated[
+        bool,
+        typer.Option(
+            "--metrics-worker/--no-metrics-worker",
+            help="Recalculate metrics on a thread of each API process",
+        ),
+    ] = True,
 ) -> None:
-    """Apply pending migrations and serve the HTTP API."""
+    """Apply pending migrations and serve the HTTP API (and, by default, the metrics worker)."""
     import uvicorn
 
     from revledger.db import Database
@@ -83,6 +91,7 @@ def serve(
         console.print(f"API key: [bold]{secret}[/bold]")
     console.print(f"revledger on {base}  (API docs: {base}/docs, database: {_redact(url)})")
     os.environ["REVLEDGER_DATABASE_URL"] = url
+    os.environ["REVLEDGER_WORKER"] = "1" if metrics_worker else "0"
     uvicorn.run(
         "revledger.app:create_app",
         factory=True,
@@ -91,6 +100,34 @@ def serve(
         workers=workers,
         log_level="warning",
     )
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="Exit when nothing is pending")] = False,
+    batch_size: Annotated[int, typer.Option(help="Customers per transaction")] = 2000,
+    poll: Annotated[float, typer.Option(help="Seconds between polls when idle")] = 1.0,
+) -> None:
+    """Recalculate metrics of the customers imports have queued (several may run at once
+    on PostgreSQL: they share the work and never take one customer twice)."""
+    from revledger.db import Database
+    from revledger.metrics.jobs import Worker, run_until_idle
+    from revledger.migrate import upgrade
+
+    url = _database_url()
+    upgrade(url)
+    db = Database(url)
+    try:
+        if once:
+            done = run_until_idle(db, batch_size)
+            console.print(f"Recalculated {done} customers")
+            return
+        console.print(f"revledger worker on {_redact(url)} (Ctrl+C to stop)")
+        loop = Worker(db, poll_seconds=poll, batch_size=batch_size)
+        with contextlib.suppress(KeyboardInterrupt):
+            loop.run()
+    finally:
+        db.dispose()
 
 
 def _redact(url: str) -> str:

@@ -18,6 +18,7 @@ class Workspace(Base):
     name: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     is_demo: Mapped[bool] = mapped_column(default=False)
+    reporting_currency: Mapped[str] = mapped_column(String(3), default="USD", server_default="USD")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -12,7 +12,14 @@ SCOPES: dict[str, str] = {
     "write:revenues": "Post revenue records",
     "read:sources": "List and read revenue sources",
     "write:sources": "Create revenue sources",
-    ADMIN: "Everything, including API keys",
+    "read:customers": "List and read customers and their MRR",
+    "write:customers": "Import (upsert) customers",
+    "read:plans": "List and read plans",
+    "write:plans": "Import (upsert) plans",
+    "read:invoices": "List invoices and exchange rates",
+    "write:invoices": "Import (upsert) invoices and exchange rates",
+    "read:metrics": "Read MRR, ARR, churn, movements and recalculation status",
+    ADMIN: "Everything, including API keys and workspace settings",
 }
 
 

@@ -1,0 +1,98 @@
+"""Customers (seed 003): bulk upsert, list, one customer with its MRR."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query
+from sqlalchemy.orm import Session
+
+from revledger.auth.dependencies import requires
+from revledger.auth.service import Principal
+from revledger.customers import service
+from revledger.customers.schemas import CustomerEnvelope, CustomerList, CustomerMrr, ImportResponse
+from revledger.kit import bulk
+from revledger.metrics import service as metrics
+from revledger.openapi import responses
+from revledger.web import JSONOut, UnitOfWorkRoute, get_session
+
+router = APIRouter(prefix="/api/v1/customers", tags=["customers"], route_class=UnitOfWorkRoute)
+SessionDep = Annotated[Session, Depends(get_session)]
+Reader = Annotated[Principal, Depends(requires("read:customers"))]
+Writer = Annotated[Principal, Depends(requires("write:customers"))]
+Limit = Annotated[int, Query(ge=1, le=bulk.MAX_ITEMS, description="1 to 1,000")]
+SourceParam = Annotated[str, Query(description="The data source's id (or name)")]
+
+
+@router.post(
+    "",
+    response_model=ImportResponse,
+    responses=responses(401, 403, 422),
+    summary="Insert or update customers, one or up to 1,000 (scope: write:customers)",
+)
+def import_customers(
+    payload: Annotated[
+        Any, Body(examples=[{"id": "cus_123", "data_source": "stripe", "name": "Acme"}])
+    ],
+    session: SessionDep,
+    principal: Writer,
+) -> JSONOut:
+    """Upserts by (`data_source`, `id`). Each item answers `inserted`, `updated`,
+    `unchanged` or `error` with `import_error`; a bad item does not stop the others."""
+    items = bulk.parse_items(payload)
+    return JSONOut({"result": service.import_customers(session, principal.workspace_id, items)})
+
+
+@router.get(
+    "",
+    response_model=CustomerList,
+    responses=responses(401, 403, 404, 422),
+    summary="List a data source's customers, newest first (scope: read:customers)",
+)
+def list_customers(
+    session: SessionDep,
+    principal: Reader,
+    source: SourceParam,
+    limit: Limit = bulk.DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+) -> JSONOut:
+    return JSONOut(service.page(session, principal.workspace_id, source, limit, cursor))
+
+
+@router.get(
+    "/{source}/{customer_id}",
+    response_model=CustomerEnvelope,
+    responses=responses(401, 403, 404),
+    summary="One customer with its current MRR and subscriptions (scope: read:customers)",
+)
+def get_customer(source: str, customer_id: str, session: SessionDep, principal: Reader) -> JSONOut:
+    """`mrr` is today's, from the last recalculation (`metrics_pending` says whether one is
+    due); `subscriptions` are rebuilt from the invoices as they are now."""
+    row = service.get_row(session, principal.workspace_id, source, customer_id)
+    data = {**service.customer_out(row), **metrics.customer_now(session, principal, row.pk)}
+    return JSONOut({"data": data})
+
+
+@router.get(
+    "/{source}/{customer_id}/mrr",
+    response_model=CustomerMrr,
+    responses=responses(401, 403, 404),
+    summary="A customer's MRR history: every change and its movement (scope: read:metrics)",
+)
+def customer_mrr(
+    source: str,
+    customer_id: str,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(requires("read:metrics"))],
+) -> JSONOut:
+    row = service.get_row(session, principal.workspace_id, source, customer_id)
+    return JSONOut(
+        {
+            "data": metrics.customer_history(session, row.pk),
+            "meta": {
+                "currency": metrics.currency(session, principal.workspace_id),
+                "source_id": row.source_id,
+                "customer_id": row.external_id,
+            },
+        }
+    )

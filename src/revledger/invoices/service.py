@@ -1,0 +1,279 @@
+"""Importing and listing invoices (seed 003).
+
+One request is a fixed handful of statements whatever its size: resolve the data
+sources, the customers and the plans it names (one SELECT each), load the stored
+invoices (one SELECT), insert the new ones (one INSERT … ON CONFLICT DO NOTHING),
+update the changed ones (one executemany), keep their earlier versions (one INSERT) and
+mark the affected customers for recalculation (one upsert) — all in the request's
+transaction, so a rollback drops the marks with the data.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy.orm import Session
+
+from revledger.customers import repository as customers
+from revledger.errors import NotFound, field_error
+from revledger.invoices import repository
+from revledger.invoices.repository import T
+from revledger.kit import bulk
+from revledger.kit.timeutil import (
+    day_start,
+    get_zone,
+    next_day_start,
+    parse_date,
+    parse_rfc3339,
+    utcnow,
+)
+from revledger.metrics import repository as metrics
+from revledger.plans import repository as plans
+
+TYPES = ("subscription", "one-time", "refund", "cancellation")
+RECURRING = frozenset({"subscription", "cancellation"})
+FIELDS = (
+    "id",
+    "customer_id",
+    "data_source",
+    "type",
+    "date",
+    "amount_cents",
+    "currency",
+    "plan_id",
+    "subscription_id",
+    "start_date",
+    "end_date",
+    "quantity",
+    "discount",
+)
+COMPARED = (
+    "customer_pk",
+    "customer_id",
+    "plan_pk",
+    "plan_id",
+    "subscription_id",
+    "type",
+    "date",
+    "amount_cents",
+    "currency",
+    "start_date",
+    "end_date",
+    "quantity",
+    "discount",
+)
+
+
+def _validate(
+    item: dict[str, Any],
+    workspace_id: str,
+    sources: dict[str, str],
+    customer_pks: dict[tuple[str, str], str],
+    plan_pks: dict[tuple[str, str], str],
+) -> tuple[dict[str, Any] | None, str | None]:
+    check = bulk.Checker(item)
+    check.unknown_fields(FIELDS)
+    external_id = check.ident("id", "Missing invoice ID")
+    source_id = bulk.source_ref(check, sources)
+    customer_id = check.ident("customer_id", "Missing customer ID")
+    kind = check.choice("type", TYPES)
+    when = check.timestamp("date")
+    amount = check.integer("amount_cents", 0, required=True, what="a non-negative integer")
+    currency = check.currency()
+    start = check.timestamp("start_date")
+    end = check.timestamp("end_date")
+    plan_id = check.text("plan_id")
+    subscription_id = check.text("subscription_id")
+    quantity = check.integer(
+        "quantity", 1, what="an integer from 1 to 2147483647", maximum=2**31 - 1
+    )
+    discount = check.integer("discount", 0, what="a non-negative integer")
+    if start is not None and end is not None and end < start:
+        check.fail(
+            f"Invalid end_date '{item.get('end_date')}': must not be before start_date "
+            f"'{item.get('start_date')}'"
+        )
+    if kind == "subscription":
+        if not plan_id:
+            check.fail("Missing plan_id: a subscription invoice needs a plan")
+        if not subscription_id:
+            check.fail("Missing subscription_id: a subscription invoice needs a subscription")
+    if kind == "cancellation" and not subscription_id:
+        check.fail("Missing subscription_id: a cancellation invoice needs a subscription")
+    customer_pk = plan_pk = None
+    if source_id is not None:
+        if customer_id is not None:
+            customer_pk = customer_pks.get((source_id, customer_id))
+            if customer_pk is None:
+                check.fail(f"Customer ID {customer_id} does not exist")
+        if plan_id:
+            plan_pk = plan_pks.get((source_id, plan_id))
+            if plan_pk is None:
+                check.fail(f"Plan ID {plan_id} does not exist")
+    if check.errors:
+        return None, "; ".join(check.errors)
+    return {
+        "workspace_id": workspace_id,
+        "source_id": source_id,
+        "external_id": external_id,
+        "customer_pk": customer_pk,
+        "customer_id": customer_id,
+        "plan_pk": plan_pk,
+        "plan_id": plan_id,
+        "subscription_id": subscription_id,
+        "type": kind,
+        "date": when,
+        "amount_cents": amount,
+        "currency": currency,
+        "start_date": start,
+        "end_date": end,
+        "quantity": quantity,
+        "discount": discount,
+    }, None
+
+
+def import_invoices(
+    session: Session, workspace_id: str, items: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    sources = bulk.resolve_sources(session, workspace_id, [i.get("data_source") for i in items])
+
+    def keys(name: str) -> set[tuple[str, str]]:
+        out = set()
+        for item in items:
+            ref = item.get("data_source")
+            source_id = sources.get(ref) if isinstance(ref, str) else None
+            value = item.get(name)
+            if source_id is not None and isinstance(value, str) and value:
+                out.add((source_id, value))
+        return out
+
+    customer_pks = customers.pks_by_keys(session, workspace_id, keys("customer_id"))
+    plan_pks = plans.pks_by_keys(session, workspace_id, keys("plan_id"))
+    errors: dict[int, str] = {}
+    rows: list[tuple[int, dict[str, Any]]] = []
+    for index, item in enumerate(items):
+        row, error = _validate(item, workspace_id, sources, customer_pks, plan_pks)
+        if error is not None:
+            errors[index] = error
+        else:
+            assert row is not None
+            rows.append((index, row))
+    now = utcnow()
+    planned = bulk.apply_upsert(session, T, workspace_id, rows, COMPARED, now, versioned=True)
+    repository.add_versions(
+        session,
+        [
+            {
+                "invoice_pk": old["pk"],
+                "version": old["version"],
+                "workspace_id": workspace_id,
+                "fields": orjson.dumps(invoice_out(old)).decode(),
+                "valid_from": old["updated_at"],
+                "replaced_at": now,
+            }
+            for old, _new in planned.replaced
+        ],
+    )
+    affected = {r["customer_pk"] for r in planned.inserts.values() if r["type"] in RECURRING}
+    for old, new in planned.replaced:
+        if old["type"] in RECURRING or new["type"] in RECURRING:
+            affected.update((old["customer_pk"], new["customer_pk"]))
+    metrics.mark(session, workspace_id, affected, now)
+    return bulk.results(items, errors, planned.statuses)
+
+
+OPTIONAL = ("plan_id", "subscription_id", "quantity", "discount")
+
+
+def invoice_out(row: Any) -> dict[str, Any]:
+    m = row._mapping if hasattr(row, "_mapping") else row
+    out: dict[str, Any] = {
+        "source_id": m["source_id"],
+        "customer_id": m["customer_id"],
+        "id": m["external_id"],
+        "type": m["type"],
+        "date": bulk.format_z(m["date"]),
+        "amount_cents": m["amount_cents"],
+        "currency": m["currency"],
+    }
+    for name in ("plan_id", "subscription_id"):
+        if m[name] is not None:
+            out[name] = m[name]
+    out["start_date"] = bulk.format_z(m["start_date"])
+    out["end_date"] = bulk.format_z(m["end_date"])
+    for name in ("quantity", "discount"):
+        if m[name] is not None:
+            out[name] = m[name]
+    out["version"] = m["version"]
+    out["updated_at"] = bulk.format_z(m["updated_at"])
+    return out
+
+
+def _bound(name: str, value: str | None, zone: Any, end: bool) -> datetime | None:
+    """A date (its whole day in the workspace's timezone) or an RFC 3339 timestamp."""
+    if value is None or value == "":
+        return None
+    try:
+        if len(value) == 10:
+            day: date = parse_date(value)
+            return next_day_start(day, zone) if end else day_start(day, zone)
+        moment = parse_rfc3339(value)
+        return moment + timedelta(microseconds=1) if end else moment
+    except OverflowError:
+        raise field_error(name, "is out of range") from None
+    except ValueError as exc:
+        raise field_error(name, f"{exc} (a date YYYY-MM-DD or an RFC 3339 timestamp)") from None
+
+
+def page(
+    session: Session,
+    workspace_id: str,
+    timezone: str,
+    source: str,
+    limit: int,
+    customer_id: str | None,
+    date_from: str | None,
+    date_to: str | None,
+    cursor: str | None,
+) -> dict[str, Any]:
+    source_id = bulk.require_source(session, workspace_id, source)
+    zone = get_zone(timezone)
+    lower = _bound("date_from", date_from, zone, end=False)
+    upper = _bound("date_to", date_to, zone, end=True)
+    after = None
+    if cursor:
+        moment, pk = bulk.decode_cursor(cursor, 2)
+        try:
+            after = (parse_rfc3339(moment), pk)
+        except (ValueError, OverflowError):
+            raise field_error("cursor", "is not a cursor this list returned") from None
+    rows = repository.page(
+        session, workspace_id, source_id, customer_id or None, lower, upper, after, limit + 1
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = bulk.encode_cursor([rows[-1].date.isoformat(), rows[-1].pk]) if more else None
+    return bulk.list_result([invoice_out(r) for r in rows], next_cursor)
+
+
+def versions(session: Session, workspace_id: str, source: str, external_id: str) -> dict[str, Any]:
+    source_id = bulk.require_source(session, workspace_id, source)
+    row = (
+        None
+        if "\x00" in external_id
+        else repository.get(session, workspace_id, source_id, external_id)
+    )
+    if row is None:
+        raise NotFound(f"Invoice ID {external_id} does not exist in data source {source}")
+    earlier = [
+        {
+            "version": v.version,
+            "valid_from": bulk.format_z(v.valid_from),
+            "replaced_at": bulk.format_z(v.replaced_at),
+            "invoice": orjson.Fragment(v.fields),
+        }
+        for v in repository.versions(session, row.pk)
+    ]
+    return {"data": {"invoice": invoice_out(row), "versions": earlier}}

@@ -1,0 +1,98 @@
+"""Importing and listing plans. A change of a plan's interval re-marks its customers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from revledger.kit import bulk
+from revledger.kit.timeutil import utcnow
+from revledger.metrics import repository as metrics
+from revledger.metrics.rules import INTERVAL_UNITS
+from revledger.plans import repository
+from revledger.plans.repository import T
+
+FIELDS = (
+    "id",
+    "data_source",
+    "name",
+    "interval_count",
+    "interval_unit",
+    "currency",
+    "amount_cents",
+)
+COMPARED = ("name", "interval_count", "interval_unit", "currency", "amount_cents")
+
+
+def _interval(row: dict[str, Any]) -> tuple[str, int]:
+    """What of a plan changes MRR: its interval (count 1 when not given)."""
+    return row["interval_unit"], row.get("interval_count") or 1
+
+
+def _validate(
+    item: dict[str, Any], sources: dict[str, str], workspace_id: str
+) -> tuple[dict[str, Any] | None, str | None]:
+    check = bulk.Checker(item)
+    check.unknown_fields(FIELDS)
+    external_id = check.ident("id", "Missing plan ID")
+    source_id = bulk.source_ref(check, sources)
+    name = check.text("name")
+    count = check.integer("interval_count", 1, what="an integer from 1 to 1000", maximum=1000)
+    unit = check.choice("interval_unit", INTERVAL_UNITS)
+    currency = check.currency(required=False)
+    amount = check.integer("amount_cents", 0, what="a non-negative integer")
+    if check.errors:
+        return None, "; ".join(check.errors)
+    return {
+        "workspace_id": workspace_id,
+        "source_id": source_id,
+        "external_id": external_id,
+        "name": name,
+        "interval_count": count,
+        "interval_unit": unit,
+        "currency": currency,
+        "amount_cents": amount,
+    }, None
+
+
+def import_plans(
+    session: Session, workspace_id: str, items: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    sources = bulk.resolve_sources(session, workspace_id, [i.get("data_source") for i in items])
+    errors: dict[int, str] = {}
+    rows: list[tuple[int, dict[str, Any]]] = []
+    for index, item in enumerate(items):
+        row, error = _validate(item, sources, workspace_id)
+        if error is not None:
+            errors[index] = error
+        else:
+            assert row is not None
+            rows.append((index, row))
+    now = utcnow()
+    planned = bulk.apply_upsert(session, T, workspace_id, rows, COMPARED, now)
+    changed = [new["pk"] for old, new in planned.replaced if _interval(old) != _interval(new)]
+    if changed:
+        metrics.mark_plans(session, workspace_id, changed, now)
+    return bulk.results(items, errors, planned.statuses)
+
+
+def plan_out(row: Any) -> dict[str, Any]:
+    m = row._mapping
+    out: dict[str, Any] = {"source_id": m["source_id"], "id": m["external_id"]}
+    for name in ("name", "interval_count", "interval_unit", "currency", "amount_cents"):
+        if m[name] is not None:
+            out[name] = m[name]
+    return out
+
+
+def page(
+    session: Session, workspace_id: str, source: str, limit: int, cursor: str | None
+) -> dict[str, Any]:
+    source_id = bulk.require_source(session, workspace_id, source)
+    after = bulk.decode_cursor(cursor, 1)[0] if cursor else None
+    rows = repository.page(session, workspace_id, source_id, after, limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = bulk.encode_cursor([rows[-1].pk]) if more else None
+    return bulk.list_result([plan_out(r) for r in rows], next_cursor)
