@@ -58,7 +58,7 @@ class RevenueDayCount(Base):
 
     Maintained in the same transaction as the inserts; records are never deleted, so
     the counts only grow. Each count is striped over `slot`s (on PostgreSQL the
-    connection's backend pid modulo 16) so that concurrent batches of the same days
+    connection's backend pid modulo 4) so that concurrent batches of the same days
     rarely wait for each other's row locks; readers sum the slots. `GET /revenues` sums
     these for `meta.total` (and to seek deep pages) instead of counting a million rows.
     """

@@ -81,7 +81,7 @@ _PG_ADD_COUNTS = text(
     INSERT INTO revenue_day_counts AS c
         (workspace_id, day, revenue_source_id, type, currency, slot, n)
     SELECT workspace_id, day, revenue_source_id, type, currency,
-        CAST(pg_backend_pid() % 16 AS smallint), n
+        CAST(pg_backend_pid() % 4 AS smallint), n
     FROM json_to_recordset(CAST(:rows AS json)) AS r(
         workspace_id varchar, day date, revenue_source_id varchar, type varchar,
         currency varchar, n bigint)
