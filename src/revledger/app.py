@@ -20,6 +20,7 @@ from revledger.invoices.router import router as invoices_router
 from revledger.kit.request_id import RequestIdMiddleware
 from revledger.metrics.jobs import Worker, worker_enabled
 from revledger.metrics.router import router as metrics_router
+from revledger.oauth.router import router as oauth_router
 from revledger.plans.router import router as plans_router
 from revledger.revenues.router import router as revenues_router
 from revledger.revenues.schemas import RevenueCreate
@@ -28,7 +29,8 @@ from revledger.workspaces.router import router as workspaces_router
 
 DESCRIPTION = """revledger keeps every sale, refund and adjustment exactly once and immutable.
 
-Authenticate with `Authorization: Bearer <api key>`. Each endpoint names the scope it
+Authenticate with `Authorization: Bearer <api key>`, or with an OAuth access token from
+`POST /api/v1/oauth/token` (client credentials). Each endpoint names the scope it
 needs; `admin` implies every scope. Errors are RFC 9457 problem details
 (`application/problem+json`) with `errors: [{"field", "message"}]` for validation.
 """
@@ -67,6 +69,7 @@ def create_app(database: Database | None = None, worker: bool | None = None) -> 
         plans_router,
         invoices_router,
         metrics_router,
+        oauth_router,
     ):
         app.include_router(router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -12,6 +12,7 @@ from revledger.metrics.models import (
     MrrMovement,
     MrrPlanMovement,
 )
+from revledger.oauth.models import OAuthAccessToken, OAuthClient
 from revledger.plans.models import Plan
 from revledger.revenues.models import Revenue, RevenueDayCount
 from revledger.sources.models import RevenueSource
@@ -28,6 +29,8 @@ __all__ = [
     "MrrDaily",
     "MrrMovement",
     "MrrPlanMovement",
+    "OAuthAccessToken",
+    "OAuthClient",
     "Plan",
     "Revenue",
     "RevenueDayCount",

@@ -12,8 +12,10 @@ from revledger.auth.scopes import ADMIN, SCOPES, grants
 from revledger.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
 from revledger.kit.ids import hash_secret, new_id, new_secret
 from revledger.kit.timeutil import utcnow
+from revledger.oauth import repository as oauth_repository
 
 KEY_PREFIX = "rl"
+ACCESS_TOKEN_PREFIX = "rlt_"  # OAuth access tokens (revledger.oauth)
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,12 @@ def authenticate(session: Session, authorization: str | None) -> Principal:
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("Authorization must be 'Bearer <api key>'.")
     found = repository.active_key_by_hash(session, hash_secret(token))
+    if found is None and token.startswith(ACCESS_TOKEN_PREFIX):
+        # Not an API key: an OAuth access token (client credentials), valid until it
+        # expires or its client is revoked.
+        found = oauth_repository.active_token_by_hash(session, hash_secret(token), utcnow())
+        if found is None:
+            raise Unauthorized("The access token is unknown or expired, or its client was revoked.")
     if found is None:
         raise Unauthorized("The API key is unknown or revoked.")
     key_id, workspace_id, scopes, timezone = found
