@@ -62,7 +62,11 @@ def test_summary_rates_for_a_month(billing: Billing) -> None:
         "mrr_churn_rate": "0.4800",  # (200.00 + 40.00) / 500.00
         "net_mrr_retention": "0.6200",  # (500.00 + 50.00 - 40.00 - 200.00) / 500.00
     }
-    assert body["meta"] == {"currency": "USD", "date": "2024-03-31"}
+    assert body["meta"] == {
+        "currency": "USD",
+        "date": "2024-03-31",
+        "missing_exchange_rates": [],
+    }
     assert [e["days_ago"] for e in body["earlier"]] == [30, 60, 180, 365]
     assert body["earlier"][0]["date"] == "2024-03-01"
     assert body["earlier"][0]["mrr"] == 30000  # A 100.00 + C 100.00 + D 100.00
@@ -97,6 +101,7 @@ def test_series_parameters(billing: Billing) -> None:
         "interval": "week",
         "start_date": "2024-01-03",
         "end_date": "2024-01-20",
+        "missing_exchange_rates": [],
     }
     year = get(
         "/api/v1/metrics/mrr",

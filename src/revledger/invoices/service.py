@@ -66,6 +66,18 @@ COMPARED = (
 )
 
 
+def _capped(check: bulk.Checker, name: str, required: bool = False) -> int | None:
+    """A non-negative amount in minor units below 10^13 (so that MRR stays exact and in
+    range, metrics/models.py)."""
+    value = check.integer(name, 0, required=required, what="a non-negative integer")
+    if value is not None and value > bulk.MAX_AMOUNT_CENTS:
+        check.fail(
+            f"Invalid {name} '{value}': must be below 10^13 (at most {bulk.MAX_AMOUNT_CENTS})"
+        )
+        return None
+    return value
+
+
 def _validate(
     item: dict[str, Any],
     workspace_id: str,
@@ -80,7 +92,7 @@ def _validate(
     customer_id = check.ident("customer_id", "Missing customer ID")
     kind = check.choice("type", TYPES)
     when = check.timestamp("date")
-    amount = check.integer("amount_cents", 0, required=True, what="a non-negative integer")
+    amount = _capped(check, "amount_cents", required=True)
     currency = check.currency()
     start = check.timestamp("start_date")
     end = check.timestamp("end_date")
@@ -89,7 +101,7 @@ def _validate(
     quantity = check.integer(
         "quantity", 1, what="an integer from 1 to 2147483647", maximum=2**31 - 1
     )
-    discount = check.integer("discount", 0, what="a non-negative integer")
+    discount = _capped(check, "discount")
     if start is not None and end is not None and end < start:
         check.fail(
             f"Invalid end_date '{item.get('end_date')}': must not be before start_date "
@@ -145,7 +157,7 @@ def import_invoices(
             ref = item.get("data_source")
             source_id = sources.get(ref) if isinstance(ref, str) else None
             value = item.get(name)
-            if source_id is not None and isinstance(value, str) and value:
+            if source_id is not None and isinstance(value, str) and value and bulk.encodable(value):
                 out.add((source_id, value))
         return out
 
@@ -161,7 +173,9 @@ def import_invoices(
             assert row is not None
             rows.append((index, row))
     now = utcnow()
-    planned = bulk.apply_upsert(session, T, workspace_id, rows, COMPARED, now, versioned=True)
+    planned = bulk.apply_upsert(
+        session, T, workspace_id, rows, COMPARED, now, versioned=True, defaults=DEFAULTS
+    )
     repository.add_versions(
         session,
         [
@@ -185,6 +199,8 @@ def import_invoices(
 
 
 OPTIONAL = ("plan_id", "subscription_id", "quantity", "discount")
+DEFAULTS = {"quantity": 1, "discount": 0}
+"""An omitted quantity or discount means these: re-sending one explicitly is no change."""
 
 
 def invoice_out(row: Any) -> dict[str, Any]:

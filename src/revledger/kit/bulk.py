@@ -31,6 +31,33 @@ MAX_ITEMS = 1000
 INSERTED, UPDATED, UNCHANGED, ERROR = "inserted", "updated", "unchanged", "error"
 MAX_ID = 255
 MAX_TEXT = 255
+MAX_AMOUNT_CENTS = 10**13 - 1
+"""The largest amount_cents an invoice may have: 10¹³ − 1 minor units (a hundred billion
+dollars, euros, …) keeps every MRR value far inside NUMERIC(38,0) (metrics/models.py)."""
+FIRST_TIMESTAMP = datetime(1900, 1, 1, tzinfo=UTC)
+END_TIMESTAMP = datetime(3000, 1, 1, tzinfo=UTC)
+"""Timestamps are accepted from 1900-01-01 to 2999-12-31 (UTC): any workspace timezone
+then still gives a day Python and PostgreSQL can represent."""
+
+
+def encodable(value: str) -> bool:
+    """Whether a string is valid Unicode (a JSON body may carry lone surrogates, which
+    cannot be stored, compared by the database or sent back as UTF-8)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _walk_encodable(value: Any) -> bool:
+    if isinstance(value, str):
+        return encodable(value)
+    if isinstance(value, dict):
+        return all(_walk_encodable(k) and _walk_encodable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_walk_encodable(v) for v in value)
+    return True
 
 
 def parse_items(payload: Any) -> list[dict[str, Any]]:
@@ -59,7 +86,10 @@ def parse_items(payload: Any) -> list[dict[str, Any]]:
 
 
 def entry(item_id: Any, status: str, error: str | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": item_id if isinstance(item_id, str | int) else None}
+    shown = item_id if isinstance(item_id, str | int) and not isinstance(item_id, bool) else None
+    if isinstance(shown, str) and not encodable(shown):
+        shown = None  # cannot be sent back as UTF-8
+    out: dict[str, Any] = {"id": shown}
     out["import_status"] = status
     if error is not None:
         out["import_error"] = error
@@ -99,6 +129,9 @@ class Checker:
         if required and not value.strip():
             self.fail(f"Missing {name}")
             return None
+        if not encodable(value):
+            self.fail(f"Invalid {name}: must be valid Unicode")
+            return None
         if "\x00" in value:
             self.fail(f"Invalid {name}: must not contain NUL characters")
             return None
@@ -114,6 +147,9 @@ class Checker:
             return None
         if not isinstance(value, str):
             self.fail(f"Invalid {name} {_show(value)}: must be a string")
+            return None
+        if not encodable(value):
+            self.fail(f"Invalid {name}: must be valid Unicode")
             return None
         if len(value) > MAX_ID:
             self.fail(f"Invalid {name}: must be at most {MAX_ID} characters")
@@ -151,12 +187,17 @@ class Checker:
                 self.fail(f"Missing {name}")
             return None
         try:
-            return parse_rfc3339(value)
+            parsed = parse_rfc3339(value)
         except ValueError as exc:
             self.fail(f"Invalid {name} {_show(value)}: {exc}")
+            return None
         except OverflowError:
             self.fail(f"Invalid {name} {_show(value)}: is out of range")
-        return None
+            return None
+        if not FIRST_TIMESTAMP <= parsed < END_TIMESTAMP:
+            self.fail(f"Invalid {name} {_show(value)}: is out of range")
+            return None
+        return parsed
 
     def currency(self, name: str = "currency", required: bool = True) -> str | None:
         value = self.item.get(name)
@@ -198,6 +239,9 @@ class Checker:
         if not isinstance(value, dict):
             self.fail(f"Invalid {name}: must be a JSON object")
             return None
+        if not _walk_encodable(value):
+            self.fail(f"Invalid {name}: must be valid Unicode")
+            return None
         text = dump_json(value)
         if len(text) > max_chars:
             self.fail(f"Invalid {name}: must be at most {max_chars} characters serialized")
@@ -212,12 +256,14 @@ def country_codes() -> frozenset[str]:
 
 def _show(value: Any) -> str:
     if isinstance(value, str):
-        text = value
+        text = value if encodable(value) else value.encode("utf-8", "backslashreplace").decode()
     else:
         try:
             text = orjson.dumps(value, default=_decimal_fragment).decode()
         except TypeError:
             text = str(value)
+            if not encodable(text):
+                text = text.encode("utf-8", "backslashreplace").decode()
     if len(text) > 60:
         text = text[:57] + "..."
     return f"'{text}'"
@@ -240,7 +286,7 @@ def load_json(text: str | None) -> Any:
 
 def resolve_sources(session: Session, workspace_id: str, refs: Iterable[Any]) -> dict[str, str]:
     """Data-source references (a source's id or name) -> source id, for one workspace."""
-    wanted = {r for r in refs if isinstance(r, str) and r and "\x00" not in r}
+    wanted = {r for r in refs if isinstance(r, str) and r and "\x00" not in r and encodable(r)}
     if not wanted:
         return {}
     T = RevenueSource.__table__
@@ -266,6 +312,9 @@ def source_ref(check: Checker, known: Mapping[str, str]) -> str | None:
         return None
     if not isinstance(value, str):
         check.fail(f"Invalid data_source {_show(value)}: must be a data source's name or id")
+        return None
+    if not encodable(value):
+        check.fail("Invalid data_source: must be valid Unicode")
         return None
     source_id = known.get(value)
     if source_id is None:
@@ -296,14 +345,25 @@ def plan_upsert(
     new_pk: Any,
     now: datetime,
     versioned: bool = False,
+    defaults: Mapping[str, Any] | None = None,
 ) -> Planned:
     """Statuses for valid rows (index, row) given what is stored (`current`, by key).
 
     Items are applied in order: a second item with the same id in one request is
     compared with the first. `inserted` rows get a new `pk`; an `updated` row keeps the
-    stored row's `pk` and `created_at`, and bumps `version` when `versioned`.
+    stored row's `pk` and `created_at`, and bumps `version` when `versioned`. A field
+    left out compares equal to its value in `defaults` (invoices: an omitted quantity is
+    1): what was sent is stored, but sending the default is no change.
     """
     out = Planned()
+    fill = dict(defaults or {})
+
+    def same(a: Any, b: Any, name: str) -> bool:
+        if name in fill:
+            a = fill[name] if a is None else a
+            b = fill[name] if b is None else b
+        return bool(a == b)
+
     for index, row in rows:
         key = (row["source_id"], row["external_id"])
         stored = current.get(key)
@@ -315,7 +375,7 @@ def plan_upsert(
             out.statuses[index] = INSERTED
             current[key] = new
             continue
-        if all(stored.get(name) == row.get(name) for name in compared):
+        if all(same(stored.get(name), row.get(name), name) for name in compared):
             out.statuses[index] = UNCHANGED
             continue
         new = {**stored, **row, "updated_at": now}
@@ -486,6 +546,7 @@ def apply_upsert(
     compared: tuple[str, ...],
     now: datetime,
     versioned: bool = False,
+    defaults: Mapping[str, Any] | None = None,
 ) -> Planned:
     """Load, compare, insert and update a whole request in a handful of statements.
 
@@ -495,7 +556,7 @@ def apply_upsert(
     """
     keys = {(r["source_id"], r["external_id"]) for _, r in rows}
     current = load_existing(session, table, workspace_id, keys)
-    planned = plan_upsert(rows, current, compared, new_id, now, versioned)
+    planned = plan_upsert(rows, current, compared, new_id, now, versioned, defaults)
     inserted = insert_new(session, table, list(planned.inserts.values()))
     raced = set(planned.inserts) - inserted
     if raced:
@@ -503,7 +564,7 @@ def apply_upsert(
             del planned.inserts[key]
         stored = load_existing(session, table, workspace_id, raced)
         again = [(i, r) for i, r in rows if (r["source_id"], r["external_id"]) in raced]
-        second = plan_upsert(again, stored, compared, new_id, now, versioned)
+        second = plan_upsert(again, stored, compared, new_id, now, versioned, defaults)
         planned.statuses.update(second.statuses)
         planned.updates.update(second.updates)
         planned.replaced.extend(second.replaced)

@@ -5,7 +5,9 @@ batch in a transaction of its own (PostgreSQL: FOR UPDATE SKIP LOCKED, so severa
 workers share the work and never take one customer twice; SQLite: one writer at a
 time), rebuilds those customers' movements from their invoices, adjusts the daily
 totals by the difference, deletes the marks and commits. A crash rolls everything back
-and the marks are still there.
+and the marks are still there. Each workspace's customers are rebuilt in a SAVEPOINT and,
+if that raises, one by one: a customer that cannot be recalculated is recorded in
+`metrics_failures` and unmarked, and never stops the others (of any workspace).
 """
 
 from __future__ import annotations
@@ -125,7 +127,7 @@ class Calculator:
                     units = 0
                 else:
                     units = monthly_units(amount, interval[0], interval[1], factor)
-            facts.periods.append(Period(sub, start, end, units, plan, order))
+            facts.periods.append(Period(sub, start, end, units, plan, order, day_))
         return out
 
     def segments(
@@ -191,10 +193,14 @@ def recalculate(
 
 
 def run_once(db: Database, batch_size: int = BATCH_SIZE, workspace_id: str | None = None) -> int:
-    """Claim and recalculate one batch in one transaction; the number of customers done.
+    """Claim and recalculate one batch in one transaction; the number of customers done
+    (recalculated or recorded as failed).
 
     A plain read first: an idle worker never opens a write transaction (on SQLite that
-    would take the database's write lock every poll)."""
+    would take the database's write lock every poll). Each workspace's customers are
+    recalculated inside a SAVEPOINT; if that raises, one by one, each in its own: a
+    customer whose recalculation fails is unmarked, recorded in `metrics_failures`
+    (GET /metrics/status) and logged, and never holds back anyone else."""
     with db.session() as session:
         if not repo.any_pending(session, workspace_id):
             return 0
@@ -207,8 +213,39 @@ def run_once(db: Database, batch_size: int = BATCH_SIZE, workspace_id: str | Non
             by_workspace[ws].append(pk)
         now = utcnow()
         for ws, pks in sorted(by_workspace.items()):
-            recalculate(session, ws, pks, now)
+            recalculate_isolated(session, ws, pks, now)
         return len(claimed)
+
+
+def recalculate_isolated(
+    session: Session, workspace_id: str, customer_pks: Sequence[str], now: datetime
+) -> list[str]:
+    """`recalculate`, with a failing customer recorded instead of failing the batch; the
+    customers that failed."""
+    try:
+        with session.begin_nested():
+            recalculate(session, workspace_id, customer_pks, now)
+        return []
+    except Exception:
+        if len(customer_pks) == 1:
+            pk = customer_pks[0]
+            log.exception("metrics recalculation failed for customer %s", pk)
+            repo.record_failure(session, workspace_id, pk, _describe(), now)
+            return [pk]
+    failed: list[str] = []
+    for pk in sorted(set(customer_pks)):
+        failed.extend(recalculate_isolated(session, workspace_id, [pk], now))
+    return failed
+
+
+def _describe() -> str:
+    import sys
+
+    exc = sys.exc_info()[1]
+    if exc is None:
+        return "recalculation failed"
+    first = (str(exc).strip().splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {first}"[:500]
 
 
 def run_until_idle(

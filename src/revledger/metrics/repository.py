@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Row, Table, and_, cast, delete, func, literal, select, tuple_
+from sqlalchemy import Row, Table, and_, delete, func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from revledger.auth.models import Workspace
@@ -17,12 +17,14 @@ from revledger.invoices.models import Invoice
 from revledger.kit.bulk import in_list, unnest_upsert
 from revledger.metrics.models import (
     ExchangeRate,
+    MetricsFailure,
     MetricsPending,
     MetricsState,
     MissingRate,
     MrrDaily,
     MrrMovement,
     MrrPlanMovement,
+    exact_int,
 )
 from revledger.plans.models import Plan
 
@@ -32,6 +34,7 @@ PM = typing.cast(Table, MrrPlanMovement.__table__)
 D = typing.cast(Table, MrrDaily.__table__)
 X = typing.cast(Table, MissingRate.__table__)
 S = typing.cast(Table, MetricsState.__table__)
+F = typing.cast(Table, MetricsFailure.__table__)
 R = typing.cast(Table, ExchangeRate.__table__)
 I = typing.cast(Table, Invoice.__table__)  # noqa: E741
 C = typing.cast(Table, Customer.__table__)
@@ -40,6 +43,16 @@ W = typing.cast(Table, Workspace.__table__)
 
 CHUNK = 5000  # ids per IN (...) list
 SUM_COLUMNS = ("mrr", "new", "expansion", "contraction", "churn", "reactivation", "customers")
+
+
+def _int(value: Any) -> int:
+    """A sum read back (PostgreSQL: NUMERIC -> Decimal) -> an exact int, never a float."""
+    out = exact_int(value)
+    return 0 if out is None else out
+
+
+def _sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
 
 
 def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
@@ -91,6 +104,9 @@ def mark_where(session: Session, workspace_id: str, condition: Any, now: datetim
         literal(1),
         literal(now, type_=P.c.marked_at.type),
     ).where(inner.c.customer_pk.isnot(None))
+    # the rows are upserted (and locked) in key order, like every import's marks: two
+    # transactions marking overlapping customers cannot deadlock
+    src = src.order_by(inner.c.customer_pk)
     stmt = dialect_insert(session, P).from_select(
         ["customer_pk", "workspace_id", "marks", "marked_at"], src
     )
@@ -243,7 +259,7 @@ def old_movements(session: Session, customer_pks: Sequence[str]) -> list[tuple[A
 
 def clear(session: Session, customer_pks: Sequence[str]) -> None:
     for chunk in _chunks(customer_pks):
-        for table in (M, PM, X, P):
+        for table in (M, PM, X, P, F):
             session.execute(delete(table).where(in_list(session, table.c.customer_pk, chunk)))
 
 
@@ -269,7 +285,7 @@ def add_daily(
     session: Session, workspace_id: str, deltas: dict[tuple[str, date], list[int]]
 ) -> None:
     """Increment the daily totals, in key order (concurrent workers cannot deadlock)."""
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "workspace_id": workspace_id,
             "source_id": source_id,
@@ -291,12 +307,57 @@ def add_daily(
         update = ", ".join(f'"{n}" = mrr_daily."{n}" + EXCLUDED."{n}"' for n in SUM_COLUMNS)
         unnest_upsert(session, D, rows, ["workspace_id", "source_id", "day"], update)
         return
+    # SQLite: the sums are done here, exactly, and written as values (an overflowing
+    # `+` in SQLite silently becomes a float; a Python int beyond 64 bits fails loudly)
+    keys = [(r["source_id"], r["day"]) for r in rows]
+    stored: dict[tuple[str, date], list[int]] = {}
+    for chunk in _chunks(keys, 400):
+        for r in session.execute(
+            select(D.c.source_id, D.c.day, *(D.c[n] for n in SUM_COLUMNS)).where(
+                D.c.workspace_id == workspace_id,
+                tuple_(D.c.source_id, D.c.day).in_(chunk),
+            )
+        ):
+            stored[(r[0], r[1])] = [_int(v) for v in r[2:]]
+    for row in rows:
+        old = stored.get((row["source_id"], row["day"]))
+        if old is not None:
+            for n, v in zip(SUM_COLUMNS, old, strict=True):
+                row[n] += v
     stmt = dialect_insert(session, D)
     stmt = stmt.on_conflict_do_update(
         index_elements=["workspace_id", "source_id", "day"],
-        set_={name: D.c[name] + stmt.excluded[name] for name in SUM_COLUMNS},
+        set_={name: stmt.excluded[name] for name in SUM_COLUMNS},
     )
     session.execute(stmt, rows)
+
+
+def record_failure(
+    session: Session, workspace_id: str, customer_pk: str, error: str, now: datetime
+) -> None:
+    """Unmark a customer whose recalculation raised and remember why (its stored
+    movements stay as they were). A later mark tries it again."""
+    session.execute(delete(P).where(P.c.customer_pk == customer_pk))
+    stmt = dialect_insert(session, F).values(
+        customer_pk=customer_pk, workspace_id=workspace_id, error=error[:2000], failed_at=now
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["customer_pk"],
+        set_={"error": stmt.excluded.error, "failed_at": stmt.excluded.failed_at},
+    )
+    session.execute(stmt)
+
+
+def failures(session: Session, workspace_id: str, limit: int = 100) -> list[Row[Any]]:
+    return list(
+        session.execute(
+            select(C.c.source_id, C.c.external_id, F.c.error, F.c.failed_at)
+            .join(C, C.c.pk == F.c.customer_pk)
+            .where(F.c.workspace_id == workspace_id)
+            .order_by(F.c.failed_at.desc(), C.c.source_id, C.c.external_id)
+            .limit(limit)
+        )
+    )
 
 
 def touch_state(session: Session, workspace_id: str, now: datetime) -> None:
@@ -316,24 +377,38 @@ def daily_totals(
 ) -> tuple[list[int], list[tuple[Any, ...]]]:
     """(MRR and customers before `start`, per-day (day, *sums) from `start` to `end`).
 
-    About a thousand rows for three years whatever the number of customers; sums are
-    cast back to BIGINT so that the driver returns ints, not Decimals."""
+    About a thousand rows for three years whatever the number of customers. Sums are
+    exact: NUMERIC on PostgreSQL (read as Decimal, turned into int); on SQLite the rows
+    are summed here (SQLite's sum() stops at 64 bits)."""
     where = [D.c.workspace_id == workspace_id]
     if source_ids is not None:
         where.append(D.c.source_id.in_(source_ids))
-    base = session.execute(
+    if _sqlite(session):
+        base = [0, 0]
+        per_day: dict[date, list[int]] = {}
+        cols = [D.c[n] for n in SUM_COLUMNS]
+        for r in session.execute(select(*cols).where(*where, D.c.day < start)):
+            base[0] += _int(r[0])
+            base[1] += _int(r[6])
+        for r in session.execute(
+            select(D.c.day, *cols).where(*where, D.c.day >= start, D.c.day <= end)
+        ):
+            v = per_day.setdefault(r[0], [0] * 7)
+            for i, value in enumerate(r[1:]):
+                v[i] += _int(value)
+        return base, [(d, *v) for d, v in sorted(per_day.items())]
+    row = session.execute(
         select(
-            cast(func.coalesce(func.sum(D.c.mrr), 0), BigInteger),
-            cast(func.coalesce(func.sum(D.c.customers), 0), BigInteger),
+            func.coalesce(func.sum(D.c.mrr), 0), func.coalesce(func.sum(D.c.customers), 0)
         ).where(*where, D.c.day < start)
     ).one()
     rows = session.execute(
-        select(D.c.day, *(cast(func.sum(D.c[n]), BigInteger) for n in SUM_COLUMNS))
+        select(D.c.day, *(func.sum(D.c[n]) for n in SUM_COLUMNS))
         .where(*where, D.c.day >= start, D.c.day <= end)
         .group_by(D.c.day)
         .order_by(D.c.day)
     ).all()
-    return [int(base[0]), int(base[1])], [tuple(r) for r in rows]
+    return [_int(row[0]), _int(row[1])], [(r[0], *(_int(v) for v in r[1:])) for r in rows]
 
 
 def plan_totals(
@@ -359,27 +434,27 @@ def plan_totals(
         delta = table.c.after_units - table.c.before_units
         row = session.execute(
             select(
-                cast(func.coalesce(func.sum(delta), 0), BigInteger),
-                cast(func.coalesce(func.sum(_customers_delta(table)), 0), BigInteger),
+                func.coalesce(func.sum(delta), 0),
+                func.coalesce(func.sum(_customers_delta(table)), 0),
             ).where(*where, table.c.day < start)
         ).one()
-        base[0] += int(row[0])
-        base[1] += int(row[1])
+        base[0] += _int(row[0])
+        base[1] += _int(row[1])
         rows = session.execute(
             select(
                 table.c.day,
                 table.c.type,
-                cast(func.sum(delta), BigInteger),
-                cast(func.sum(_customers_delta(table)), BigInteger),
+                func.sum(delta),
+                func.sum(_customers_delta(table)),
             )
             .where(*where, table.c.day >= start, table.c.day <= end)
             .group_by(table.c.day, table.c.type)
         )
         for day, kind, amount, customers in rows:
             v = per_day.setdefault(day, [0] * 7)
-            v[0] += int(amount)
-            v[index[kind]] += int(amount)
-            v[6] += int(customers)
+            v[0] += _int(amount)
+            v[index[kind]] += _int(amount)
+            v[6] += _int(customers)
     return base, [(d, *v) for d, v in sorted(per_day.items())]
 
 
@@ -408,12 +483,15 @@ def mrr_and_customers_on(
     where = [D.c.workspace_id == workspace_id, D.c.day <= day]
     if source_ids is not None:
         where.append(D.c.source_id.in_(source_ids))
+    if _sqlite(session):
+        rows = list(session.execute(select(D.c.mrr, D.c.customers).where(*where)))
+        return sum(_int(r[0]) for r in rows), sum(_int(r[1]) for r in rows)
     row = session.execute(
         select(
             func.coalesce(func.sum(D.c.mrr), 0), func.coalesce(func.sum(D.c.customers), 0)
         ).where(*where)
     ).one()
-    return int(row[0]), int(row[1])
+    return _int(row[0]), _int(row[1])
 
 
 def period_sums(
@@ -427,10 +505,16 @@ def period_sums(
     where = [D.c.workspace_id == workspace_id, D.c.day > after, D.c.day <= until]
     if source_ids is not None:
         where.append(D.c.source_id.in_(source_ids))
+    if _sqlite(session):
+        out = [0] * len(SUM_COLUMNS)
+        for r in session.execute(select(*(D.c[n] for n in SUM_COLUMNS)).where(*where)):
+            for i, value in enumerate(r):
+                out[i] += _int(value)
+        return out
     row = session.execute(
         select(*(func.coalesce(func.sum(D.c[n]), 0) for n in SUM_COLUMNS)).where(*where)
     ).one()
-    return [int(v) for v in row]
+    return [_int(v) for v in row]
 
 
 def churned_customers(
@@ -477,7 +561,7 @@ def retained_movements(
         later.c.type.in_(("expansion", "contraction", "churn")),
         later.c.customer_pk.in_(active),
     )
-    return int(session.scalar(stmt) or 0)
+    return _int(session.scalar(stmt))
 
 
 def movements_page(

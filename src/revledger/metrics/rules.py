@@ -48,11 +48,14 @@ _ZERO = frozenset(
     ]
 )
 _THREE = frozenset(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"])
+_FOUR = frozenset(["CLF", "UYW"])
 
 
 def minor_exponent(currency: str) -> int:
     if currency in _ZERO:
         return 0
+    if currency in _FOUR:
+        return 4
     if currency in _THREE:
         return 3
     return 2
@@ -120,6 +123,7 @@ class Period(NamedTuple):
     units: int
     plan: str | None
     order: tuple[object, ...]  # ties between equal starts: later invoice date, then id
+    issued: date | None = None  # the invoice's `date` (workspace day); None: start
 
 
 class Segment(NamedTuple):
@@ -135,8 +139,9 @@ def segments(periods: Sequence[Period], cancellations: dict[str, list[date]]) ->
 
     On a day, a subscription's value is that of the covering period with the latest
     start (the newest period counts from its start_date). A cancellation on day c ends
-    every period of its subscription that started before c at c; periods starting on or
-    after c are a restart of the subscription.
+    every period of its subscription that is not a restart at c (a period starting on c
+    itself included: it then counts for nothing). A period is a restart, which the
+    cancellation does not touch, when its invoice is dated after the cancellation.
     """
     by_sub: dict[str, list[Period]] = {}
     for p in periods:
@@ -146,7 +151,10 @@ def segments(periods: Sequence[Period], cancellations: dict[str, list[date]]) ->
         cuts = sorted(cancellations.get(sub, ()))
         clipped = []
         for p in plist:
-            end = min([p.end, *(c for c in cuts if c > p.start)])
+            issued = p.issued
+            end = min(
+                [p.end, *(c for c in cuts if c >= p.start and (issued is None or issued <= c))]
+            )
             if end > p.start:
                 clipped.append((p.start, end, p))
         if not clipped:

@@ -139,11 +139,12 @@ def series(
                 "customers": customers,
             }
         )
-    meta = {
+    meta: dict[str, Any] = {
         "currency": currency(session, ws),
         "interval": interval,
         "start_date": start.isoformat(),
         "end_date": end.isoformat(),
+        "missing_exchange_rates": missing_rates(session, ws),
     }
     if source_ids is not None:
         meta["source"] = source_ids[0]
@@ -196,7 +197,11 @@ def summary(
     return {
         "data": data,
         "earlier": earlier,
-        "meta": {"currency": currency(session, ws), "date": day.isoformat()},
+        "meta": {
+            "currency": currency(session, ws),
+            "date": day.isoformat(),
+            "missing_exchange_rates": missing_rates(session, ws),
+        },
     }
 
 
@@ -264,6 +269,12 @@ def movement_list(
     return body
 
 
+def missing_rates(session: Session, workspace_id: str) -> list[dict[str, Any]]:
+    """Currencies some customers' MRR could not be converted from (counted as 0)."""
+    _pending, _last, missing = repo.status(session, workspace_id)
+    return [{"currency": r[0], "date": r[1].isoformat(), "customers": r[2]} for r in missing]
+
+
 def status(session: Session, principal: Principal) -> dict[str, Any]:
     pending, last, missing = repo.status(session, principal.workspace_id)
     return {
@@ -272,6 +283,15 @@ def status(session: Session, principal: Principal) -> dict[str, Any]:
             "last_recalculated_at": format_utc(last) if last else None,
             "missing_exchange_rates": [
                 {"currency": r[0], "date": r[1].isoformat(), "customers": r[2]} for r in missing
+            ],
+            "failed_customers": [
+                {
+                    "source_id": r.source_id,
+                    "customer_id": r.external_id,
+                    "error": r.error,
+                    "failed_at": format_utc(r.failed_at),
+                }
+                for r in repo.failures(session, principal.workspace_id)
             ],
         }
     }

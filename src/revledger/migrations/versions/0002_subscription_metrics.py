@@ -33,12 +33,12 @@ def upgrade() -> None:
         sa.Column("workspace_id", sa.String(length=36), nullable=False),
         sa.Column("source_id", sa.String(length=36), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
-        sa.Column("mrr", sa.BigInteger(), nullable=False),
-        sa.Column("new", sa.BigInteger(), nullable=False),
-        sa.Column("expansion", sa.BigInteger(), nullable=False),
-        sa.Column("contraction", sa.BigInteger(), nullable=False),
-        sa.Column("churn", sa.BigInteger(), nullable=False),
-        sa.Column("reactivation", sa.BigInteger(), nullable=False),
+        sa.Column("mrr", sa.Numeric(precision=38, scale=0), nullable=False),
+        sa.Column("new", sa.Numeric(precision=38, scale=0), nullable=False),
+        sa.Column("expansion", sa.Numeric(precision=38, scale=0), nullable=False),
+        sa.Column("contraction", sa.Numeric(precision=38, scale=0), nullable=False),
+        sa.Column("churn", sa.Numeric(precision=38, scale=0), nullable=False),
+        sa.Column("reactivation", sa.Numeric(precision=38, scale=0), nullable=False),
         sa.Column("customers", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("workspace_id", "source_id", "day"),
     )
@@ -49,8 +49,8 @@ def upgrade() -> None:
         sa.Column("workspace_id", sa.String(length=36), nullable=False),
         sa.Column("source_id", sa.String(length=36), nullable=False),
         sa.Column("type", sa.String(length=12), nullable=False),
-        sa.Column("before_units", sa.BigInteger(), nullable=False),
-        sa.Column("after_units", sa.BigInteger(), nullable=False),
+        sa.Column("before_units", sa.Numeric(precision=38, scale=0), nullable=False),
+        sa.Column("after_units", sa.Numeric(precision=38, scale=0), nullable=False),
         sa.Column("plan_pk", sa.String(length=36), nullable=True),
         sa.PrimaryKeyConstraint("customer_pk", "day"),
     )
@@ -64,8 +64,8 @@ def upgrade() -> None:
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("workspace_id", sa.String(length=36), nullable=False),
         sa.Column("type", sa.String(length=12), nullable=False),
-        sa.Column("before_units", sa.BigInteger(), nullable=False),
-        sa.Column("after_units", sa.BigInteger(), nullable=False),
+        sa.Column("before_units", sa.Numeric(precision=38, scale=0), nullable=False),
+        sa.Column("after_units", sa.Numeric(precision=38, scale=0), nullable=False),
         sa.PrimaryKeyConstraint("customer_pk", "plan_pk", "day"),
     )
     with op.batch_alter_table("mrr_plan_movements", schema=None) as batch_op:
@@ -87,6 +87,17 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("workspace_id", "base", "currency", "day"),
     )
+    op.create_table(
+        "metrics_failures",
+        sa.Column("customer_pk", sa.String(length=36), nullable=False),
+        sa.Column("workspace_id", sa.String(length=36), nullable=False),
+        sa.Column("error", sa.Text(), nullable=False),
+        sa.Column("failed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("customer_pk"),
+    )
+    with op.batch_alter_table("metrics_failures", schema=None) as batch_op:
+        batch_op.create_index("ix_metrics_failures_workspace", ["workspace_id"], unique=False)
+
     op.create_table(
         "metrics_state",
         sa.Column("workspace_id", sa.String(length=36), nullable=False),
@@ -276,6 +287,10 @@ def downgrade() -> None:
 
     op.drop_table("customers")
     op.drop_table("metrics_state")
+    with op.batch_alter_table("metrics_failures", schema=None) as batch_op:
+        batch_op.drop_index("ix_metrics_failures_workspace")
+
+    op.drop_table("metrics_failures")
     op.drop_table("exchange_rates")
     with op.batch_alter_table("mrr_plan_movements", schema=None) as batch_op:
         batch_op.drop_index("ix_mrr_plan_movements_plan")
