@@ -328,7 +328,8 @@ periods AS (
     SELECT i.subscription, i.start_day, i.day, i.id,
            least(i.end_day, coalesce(
                (SELECT min(c.day) FROM cancels c
-                WHERE c.subscription = i.subscription AND c.day > i.start_day),
+                WHERE c.subscription = i.subscription AND c.day >= i.start_day
+                  AND i.day <= c.day),
                i.end_day)) AS end_day,
            CAST(i.amount AS HUGEINT) * (CASE p.unit WHEN 'month' THEN 12 WHEN 'year' THEN 1
                 WHEN 'week' THEN 52 ELSE 365 END) * {scale} // (12 * p.count) AS units

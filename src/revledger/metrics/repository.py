@@ -621,7 +621,13 @@ def status(
         or 0
     )
     last = session.scalar(select(S.c.last_recalculated_at).where(S.c.workspace_id == workspace_id))
-    missing = [
+    return pending, last, missing_rates(session, workspace_id)
+
+
+def missing_rates(session: Session, workspace_id: str) -> list[tuple[Any, ...]]:
+    """(currency, first day, customers) whose MRR lacks an exchange rate. Cheap: the
+    metrics endpoints put it in every `meta` (unlike the pending count of `status`)."""
+    return [
         tuple(r)
         for r in session.execute(
             select(X.c.currency, func.min(X.c.day), func.count())
@@ -630,7 +636,6 @@ def status(
             .order_by(X.c.currency)
         )
     ]
-    return pending, last, missing
 
 
 def upsert_rates(session: Session, rows: list[dict[str, Any]]) -> None:

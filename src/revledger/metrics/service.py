@@ -271,7 +271,7 @@ def movement_list(
 
 def missing_rates(session: Session, workspace_id: str) -> list[dict[str, Any]]:
     """Currencies some customers' MRR could not be converted from (counted as 0)."""
-    _pending, _last, missing = repo.status(session, workspace_id)
+    missing = repo.missing_rates(session, workspace_id)
     return [{"currency": r[0], "date": r[1].isoformat(), "customers": r[2]} for r in missing]
 
 
