@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, and_, delete, func, literal, select, tuple_
+from sqlalchemy import Row, Table, Text, and_, cast, delete, func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from revledger.auth.models import Workspace
@@ -402,13 +402,16 @@ def daily_totals(
             func.coalesce(func.sum(D.c.mrr), 0), func.coalesce(func.sum(D.c.customers), 0)
         ).where(*where, D.c.day < start)
     ).one()
+    # The per-day sums leave PostgreSQL as integer text and become ints with int(): exact
+    # like the NUMERIC they are, and several times cheaper than Decimal per value (a
+    # 36-month series is about 7,600 of them).
     rows = session.execute(
-        select(D.c.day, *(func.sum(D.c[n]) for n in SUM_COLUMNS))
+        select(D.c.day, *(cast(func.sum(D.c[n]), Text) for n in SUM_COLUMNS))
         .where(*where, D.c.day >= start, D.c.day <= end)
         .group_by(D.c.day)
         .order_by(D.c.day)
     ).all()
-    return [_int(row[0]), _int(row[1])], [(r[0], *(_int(v) for v in r[1:])) for r in rows]
+    return [_int(row[0]), _int(row[1])], [(r[0], *(int(v) for v in r[1:])) for r in rows]
 
 
 def plan_totals(
