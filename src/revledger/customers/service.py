@@ -49,15 +49,7 @@ def import_customers(
     session: Session, workspace_id: str, items: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     sources = bulk.resolve_sources(session, workspace_id, [i.get("data_source") for i in items])
-    errors: dict[int, str] = {}
-    rows: list[tuple[int, dict[str, Any]]] = []
-    for index, item in enumerate(items):
-        row, error = _validate(item, sources, workspace_id)
-        if error is not None:
-            errors[index] = error
-        else:
-            assert row is not None
-            rows.append((index, row))
+    errors, rows = bulk.split_valid(items, lambda item: _validate(item, sources, workspace_id))
     planned = bulk.apply_upsert(session, T, workspace_id, rows, COMPARED, utcnow())
     return bulk.results(items, errors, planned.statuses)
 

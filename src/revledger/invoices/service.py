@@ -163,15 +163,9 @@ def import_invoices(
 
     customer_pks = customers.pks_by_keys(session, workspace_id, keys("customer_id"))
     plan_pks = plans.pks_by_keys(session, workspace_id, keys("plan_id"))
-    errors: dict[int, str] = {}
-    rows: list[tuple[int, dict[str, Any]]] = []
-    for index, item in enumerate(items):
-        row, error = _validate(item, workspace_id, sources, customer_pks, plan_pks)
-        if error is not None:
-            errors[index] = error
-        else:
-            assert row is not None
-            rows.append((index, row))
+    errors, rows = bulk.split_valid(
+        items, lambda item: _validate(item, workspace_id, sources, customer_pks, plan_pks)
+    )
     now = utcnow()
     planned = bulk.apply_upsert(
         session, T, workspace_id, rows, COMPARED, now, versioned=True, defaults=DEFAULTS

@@ -8,7 +8,7 @@ produce the seed's plain messages ("Missing invoice ID", "Invalid currency 'US':
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -571,6 +571,25 @@ def apply_upsert(
     columns = [*compared, "updated_at", *(["version"] if versioned else [])]
     update_rows(session, table, list(planned.updates.values()), columns)
     return planned
+
+
+Validator = Callable[[dict[str, Any]], tuple[dict[str, Any] | None, str | None]]
+
+
+def split_valid(
+    items: list[dict[str, Any]], validate: Validator
+) -> tuple[dict[int, str], list[tuple[int, dict[str, Any]]]]:
+    """Judge every item alone: (error by item index, valid rows with their index)."""
+    errors: dict[int, str] = {}
+    rows: list[tuple[int, dict[str, Any]]] = []
+    for index, item in enumerate(items):
+        row, error = validate(item)
+        if error is not None:
+            errors[index] = error
+        else:
+            assert row is not None
+            rows.append((index, row))
+    return errors, rows
 
 
 def results(
