@@ -413,6 +413,34 @@ def by_source(keys: Iterable[Key]) -> dict[str, list[str]]:
     return out
 
 
+def pks_by_keys(
+    session: Session, table: Table, workspace_id: str, keys: Iterable[Key]
+) -> dict[Key, str]:
+    """(source id, external id) -> the row's pk, for those that exist."""
+    out: dict[Key, str] = {}
+    for source_id, external_ids in by_source(keys).items():
+        result = by_external_ids(
+            session, table, [table.c.external_id, table.c.pk], workspace_id, source_id, external_ids
+        )
+        out.update({(source_id, r[0]): r[1] for r in result})
+    return out
+
+
+def source_page(
+    session: Session,
+    table: Table,
+    workspace_id: str,
+    source_id: str,
+    after_pk: str | None,
+    limit: int,
+) -> list[Any]:
+    """One page of a source's rows, newest first (`pk` is a time-ordered UUIDv7)."""
+    stmt = select(table).where(table.c.workspace_id == workspace_id, table.c.source_id == source_id)
+    if after_pk is not None:
+        stmt = stmt.where(table.c.pk < after_pk)
+    return list(session.execute(stmt.order_by(table.c.pk.desc()).limit(limit)))
+
+
 def by_external_ids(
     session: Session,
     table: Table,
@@ -633,6 +661,26 @@ def decode_cursor(text: str, size: int) -> list[Any]:
             [{"field": "cursor", "message": "is not a cursor this list returned"}]
         )
     return values
+
+
+def keyset_list(
+    session: Session,
+    workspace_id: str,
+    source: str,
+    limit: int,
+    cursor: str | None,
+    fetch: Callable[[Session, str, str, str | None, int], list[Any]],
+    out: Callable[[Any], dict[str, Any]],
+) -> dict[str, Any]:
+    """A source's rows newest first as the seed's list, `next_cursor` when more exist.
+    `fetch(session, workspace_id, source_id, after_pk, limit)` reads one page by pk."""
+    source_id = require_source(session, workspace_id, source)
+    after = decode_cursor(cursor, 1)[0] if cursor else None
+    rows = fetch(session, workspace_id, source_id, after, limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor([rows[-1].pk]) if more else None
+    return list_result([out(r) for r in rows], next_cursor)
 
 
 def list_result(items: list[dict[str, Any]], next_cursor: str | None) -> dict[str, Any]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, select
+from sqlalchemy import Row, Table
 from sqlalchemy.orm import Session
 
-from revledger.kit.bulk import by_external_ids, by_source
+from revledger.kit.bulk import pks_by_keys as bulk_pks_by_keys
+from revledger.kit.bulk import source_page
 from revledger.plans.models import Plan
 
 T = cast(Table, Plan.__table__)
@@ -17,20 +18,11 @@ T = cast(Table, Plan.__table__)
 def page(
     session: Session, workspace_id: str, source_id: str, after_pk: str | None, limit: int
 ) -> list[Row[Any]]:
-    stmt = select(T).where(T.c.workspace_id == workspace_id, T.c.source_id == source_id)
-    if after_pk is not None:
-        stmt = stmt.where(T.c.pk < after_pk)
-    return list(session.execute(stmt.order_by(T.c.pk.desc()).limit(limit)))
+    return source_page(session, T, workspace_id, source_id, after_pk, limit)
 
 
 def pks_by_keys(
     session: Session, workspace_id: str, keys: Iterable[tuple[str, str]]
 ) -> dict[tuple[str, str], str]:
     """(source id, plan id) -> the plan's pk, for those that exist."""
-    out: dict[tuple[str, str], str] = {}
-    for source_id, external_ids in by_source(keys).items():
-        result = by_external_ids(
-            session, T, [T.c.external_id, T.c.pk], workspace_id, source_id, external_ids
-        )
-        out.update({(source_id, r[0]): r[1] for r in result})
-    return out
+    return bulk_pks_by_keys(session, T, workspace_id, keys)

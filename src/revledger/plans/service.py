@@ -81,10 +81,4 @@ def plan_out(row: Any) -> dict[str, Any]:
 def page(
     session: Session, workspace_id: str, source: str, limit: int, cursor: str | None
 ) -> dict[str, Any]:
-    source_id = bulk.require_source(session, workspace_id, source)
-    after = bulk.decode_cursor(cursor, 1)[0] if cursor else None
-    rows = repository.page(session, workspace_id, source_id, after, limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = bulk.encode_cursor([rows[-1].pk]) if more else None
-    return bulk.list_result([plan_out(r) for r in rows], next_cursor)
+    return bulk.keyset_list(session, workspace_id, source, limit, cursor, repository.page, plan_out)
