@@ -17,14 +17,19 @@ from revledger.customers.router import router as customers_router
 from revledger.db import Database
 from revledger.errors import install_error_handlers
 from revledger.invoices.router import router as invoices_router
+from revledger.journal.router import router as journal_router
 from revledger.kit.request_id import RequestIdMiddleware
 from revledger.metrics.jobs import Worker, worker_enabled
 from revledger.metrics.router import router as metrics_router
 from revledger.oauth.router import router as oauth_router
+from revledger.periods.router import router as periods_router
 from revledger.plans.router import router as plans_router
+from revledger.recognition.router import router as recognition_router
+from revledger.reports.router import router as reports_router
 from revledger.revenues.router import router as revenues_router
 from revledger.revenues.schemas import RevenueCreate
 from revledger.sources.router import router as sources_router
+from revledger.uploads.router import router as uploads_router
 from revledger.workspaces.router import router as workspaces_router
 
 DESCRIPTION = """revledger keeps every sale, refund and adjustment exactly once and immutable.
@@ -70,6 +75,11 @@ def create_app(database: Database | None = None, worker: bool | None = None) -> 
         invoices_router,
         metrics_router,
         oauth_router,
+        periods_router,
+        recognition_router,
+        reports_router,
+        journal_router,
+        uploads_router,
     ):
         app.include_router(router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -3,6 +3,7 @@
 from revledger.auth.models import ApiKey, Workspace
 from revledger.customers.models import Customer
 from revledger.invoices.models import Invoice, InvoiceVersion
+from revledger.journal.models import GlAccountRule, GlAccountSet, JournalBatch, JournalBatchLine
 from revledger.metrics.models import (
     ExchangeRate,
     MetricsPending,
@@ -13,16 +14,28 @@ from revledger.metrics.models import (
     MrrPlanMovement,
 )
 from revledger.oauth.models import OAuthAccessToken, OAuthClient
+from revledger.periods.models import AccountingPeriod
 from revledger.plans.models import Plan
+from revledger.recognition.models import (
+    RecognitionCounter,
+    RevenueEvent,
+    RevenueItem,
+    RevenueSchedule,
+)
 from revledger.revenues.models import Revenue, RevenueDayCount
 from revledger.sources.models import RevenueSource
 
 __all__ = [
+    "AccountingPeriod",
     "ApiKey",
     "Customer",
     "ExchangeRate",
+    "GlAccountRule",
+    "GlAccountSet",
     "Invoice",
     "InvoiceVersion",
+    "JournalBatch",
+    "JournalBatchLine",
     "MetricsPending",
     "MetricsState",
     "MissingRate",
@@ -32,8 +45,12 @@ __all__ = [
     "OAuthAccessToken",
     "OAuthClient",
     "Plan",
+    "RecognitionCounter",
     "Revenue",
     "RevenueDayCount",
+    "RevenueEvent",
+    "RevenueItem",
+    "RevenueSchedule",
     "RevenueSource",
     "Workspace",
 ]

@@ -19,6 +19,12 @@ SCOPES: dict[str, str] = {
     "read:invoices": "List invoices and exchange rates",
     "write:invoices": "Import (upsert) invoices and exchange rates",
     "read:metrics": "Read MRR, ARR, churn, movements and recalculation status",
+    "read:recognition": "Read accounting periods, revenue schedules, events and reports",
+    "write:recognition": "Close and reopen accounting periods, distribute manual schedules",
+    "read:journal": "Read GL accounts, journal entries, journal batches, trial balance",
+    "write:journal": "Change GL accounts, mark journal batches transferred",
+    "read:uploads": "List uploads, their errors, stage errors and upload templates",
+    "write:uploads": "Upload files, create templates, repost or discard staged errors",
     ADMIN: "Everything, including API keys and workspace settings",
 }
 

@@ -27,5 +27,7 @@ class Plan(Base):
     interval_unit: Mapped[str] = mapped_column(String(5))
     currency: Mapped[str | None] = mapped_column(String(3), nullable=True)
     amount_cents: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    recognition_rule: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    """Overrides the source's rule for this plan's invoices (recognition/rules.py)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

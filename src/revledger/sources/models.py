@@ -20,4 +20,6 @@ class RevenueSource(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str | None] = mapped_column(String(50), nullable=True)
     default_currency: Mapped[str | None] = mapped_column(String(3), nullable=True)
+    recognition_rule: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    """The rule for this source's invoices and records unless their plan names one."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

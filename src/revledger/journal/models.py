@@ -1,0 +1,67 @@
+"""GL accounts, and the summary journal batches made when a period closes (seed 002).
+
+Journal entries themselves are not stored: each revenue event's entry follows from the
+event, its items and the account set its schedule was created with (all immutable), so
+it is derived on read (journal/service.py) and can never disagree with recognition.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Date, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from revledger.db import Base
+from revledger.kit.dbtypes import UTCDateTime
+
+
+class GlAccountSet(Base):
+    """Four account names, immutable. Its id is derived from its content, so one set is
+    stored once per workspace however often it is chosen."""
+
+    __tablename__ = "gl_account_sets"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    accounts_receivable: Mapped[str] = mapped_column(String(200))
+    deferred_revenue: Mapped[str] = mapped_column(String(200))
+    revenue: Mapped[str] = mapped_column(String(200))
+    refunds: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class GlAccountRule(Base):
+    """Which account set new schedules of a source and plan use ('' = any)."""
+
+    __tablename__ = "gl_account_rules"
+
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    plan_pk: Mapped[str] = mapped_column(String(36), primary_key=True)
+    set_id: Mapped[str] = mapped_column(ForeignKey("gl_account_sets.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class JournalBatch(Base):
+    __tablename__ = "journal_batches"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))
+    line_count: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    transferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class JournalBatchLine(Base):
+    __tablename__ = "journal_batch_lines"
+
+    batch_id: Mapped[str] = mapped_column(ForeignKey("journal_batches.id"), primary_key=True)
+    line_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account: Mapped[str] = mapped_column(String(200))
+    currency: Mapped[str] = mapped_column(String(3))
+    period_start: Mapped[date] = mapped_column(Date)
+    debit: Mapped[int] = mapped_column(BigInteger)
+    credit: Mapped[int] = mapped_column(BigInteger)

@@ -1,0 +1,1 @@
+"""Tables of the uploads domain (issue 5)."""
