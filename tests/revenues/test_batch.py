@@ -88,6 +88,7 @@ def test_batch_is_set_wise(tenant: Tenant, database: Any) -> None:
     def count(*args: Any) -> None:
         statements.append(args[2])
 
+    batch(tenant, [sale(source, "warm-up")])  # the first posting creates the periods
     event.listen(database.engine, "before_cursor_execute", count)
     try:
         batch(tenant, [sale(source, f"s{i}") for i in range(10)])
@@ -98,7 +99,7 @@ def test_batch_is_set_wise(tenant: Tenant, database: Any) -> None:
     finally:
         event.remove(database.engine, "before_cursor_execute", count)
     assert large == small
-    assert large <= 8
+    assert large <= 16  # 4 for the records, the rest for their revenue schedules
 
 
 def test_a_record_that_is_not_an_object_is_judged_alone(tenant: Tenant) -> None:

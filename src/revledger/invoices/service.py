@@ -31,6 +31,7 @@ from revledger.kit.timeutil import (
 )
 from revledger.metrics import repository as metrics
 from revledger.plans import repository as plans
+from revledger.recognition import service as recognition
 
 TYPES = ("subscription", "one-time", "refund", "cancellation")
 RECURRING = frozenset({"subscription", "cancellation"})
@@ -189,6 +190,9 @@ def import_invoices(
         if old["type"] in RECURRING or new["type"] in RECURRING:
             affected.update((old["customer_pk"], new["customer_pk"]))
     metrics.mark(session, workspace_id, affected, now)
+    recognition.post_invoices(
+        session, workspace_id, planned.inserts.values(), planned.replaced, now
+    )
     return bulk.results(items, errors, planned.statuses)
 
 

@@ -63,3 +63,66 @@ def format_milli(milli: int) -> str:
 def round_half_up(value: Decimal, places: int = 0) -> Decimal:
     """The project's single rounding rule: half away from zero."""
     return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+# --- ledger units: what recognition and the journal count in ---------------------------
+
+LEDGER_SCALE = 4
+"""Recognition amounts are integers in ten-thousandths of the currency's major unit:
+fine enough for an invoice's minor units in every ISO 4217 currency (CLF has four
+decimals) and for a revenue record's thousandths, so nothing is ever rounded on entry."""
+
+
+def minor_to_ledger(minor: int, minor_unit: int) -> int:
+    """An amount in minor units (an invoice's amount_cents) -> ledger units."""
+    return minor * 10 ** (LEDGER_SCALE - minor_unit)
+
+
+def milli_to_ledger(milli: int) -> int:
+    return milli * 10 ** (LEDGER_SCALE - SCALE)
+
+
+def ledger_quantum(minor_unit: int) -> int:
+    """Ledger units in one minor unit: the granularity shares are rounded to."""
+    return 10 ** (LEDGER_SCALE - minor_unit)
+
+
+def ledger_decimal(units: int, minor_unit: int) -> Decimal:
+    """Ledger units -> exact Decimal in currency units, with at least the currency's
+    decimals ("170.00" for 17,000 US cents) and more only when the value has them."""
+    value = Decimal(units).scaleb(-LEDGER_SCALE)
+    places = minor_unit
+    while places < LEDGER_SCALE and value != value.quantize(Decimal(1).scaleb(-places)):
+        places += 1
+    return value.quantize(Decimal(1).scaleb(-places))
+
+
+def format_ledger(units: int, minor_unit: int) -> str:
+    return str(ledger_decimal(units, minor_unit))
+
+
+def ledger_json_number(units: int) -> str:
+    """Ledger units -> the text of a JSON number with at least one decimal, exact and
+    without trailing zeros: 17,000 US cents -> "170.0", 1,250 -> "12.5" (seed 004)."""
+    sign = "-" if units < 0 else ""
+    whole, frac = divmod(abs(units), 10**LEDGER_SCALE)
+    digits = f"{frac:0{LEDGER_SCALE}d}".rstrip("0") or "0"
+    return f"{sign}{whole}.{digits}"
+
+
+def split_exact(amount: int, weights: list[int], quantum: int) -> list[int]:
+    """Split `amount` in proportion to `weights`: every part but the last is its share
+    rounded half-up (away from zero) to a multiple of `quantum`; the last part is the
+    rest, so the parts always sum to `amount` exactly."""
+    total = sum(weights)
+    if total <= 0:
+        raise ValueError("weights must have a positive sum")
+    parts = [divide_half_up(amount * weight, total * quantum) * quantum for weight in weights[:-1]]
+    parts.append(amount - sum(parts))
+    return parts
+
+
+def divide_half_up(numerator: int, denominator: int) -> int:
+    """numerator / denominator (> 0) rounded half away from zero, in exact integers."""
+    magnitude = (2 * abs(numerator) + denominator) // (2 * denominator)
+    return -magnitude if numerator < 0 else magnitude

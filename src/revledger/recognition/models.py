@@ -64,6 +64,10 @@ class RevenueSchedule(Base):
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
     """Exclusive: the schedule covers [start_date, end_date); equal for `on_date`."""
+    amount: Mapped[int] = mapped_column(BigInteger)
+    """The amount billed so far: the sum of its events' amounts. This, start_date and
+    end_date are kept current by the events (an adjustment, a cancellation) and say
+    what the next event is computed against."""
     gl_accounts_id: Mapped[str] = mapped_column(String(36))
     """The GL account set (journal/models.py) in force when the schedule was created."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -36,6 +36,7 @@ from revledger.kit.timeutil import (
     parse_rfc3339,
     utcnow,
 )
+from revledger.recognition import service as recognition
 from revledger.revenues import repository
 from revledger.revenues.repository import RevenueFilter
 from revledger.revenues.schemas import REVENUE_TYPES, RevenueCreate, serialize_metadata
@@ -159,6 +160,9 @@ def post_records(session: Session, workspace_id: str, raws: list[Any]) -> list[O
             for key, row in first_of_key.items()
             if key in inserted
         ),
+    )
+    recognition.post_revenues(
+        session, workspace_id, [row for key, row in first_of_key.items() if key in inserted], now
     )
     stored = repository.by_keys(
         session, workspace_id, [k for k in first_of_key if k not in inserted]

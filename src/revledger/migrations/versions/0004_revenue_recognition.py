@@ -56,6 +56,7 @@ def upgrade() -> None:
         sa.Column("rule", sa.String(8), nullable=False),
         sa.Column("start_date", sa.Date(), nullable=False),
         sa.Column("end_date", sa.Date(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
         sa.Column("gl_accounts_id", sa.String(36), nullable=False),
         sa.Column("created_at", TS, nullable=False),
         sa.UniqueConstraint("workspace_id", "number", name="uq_revenue_schedules_number"),

@@ -1,0 +1,88 @@
+"""Every query on accounting periods and the workspace's recognition lock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any, cast
+
+from sqlalchemy import Row, Table, select, update
+from sqlalchemy.orm import Session
+
+from revledger.auth.models import Workspace
+from revledger.db import dialect_insert
+from revledger.periods.models import AccountingPeriod
+from revledger.recognition.models import RecognitionCounter
+
+T = cast(Table, AccountingPeriod.__table__)
+COUNTERS = cast(Table, RecognitionCounter.__table__)
+
+
+def lock(session: Session, workspace_id: str) -> tuple[int, int]:
+    """Take the workspace's recognition lock (its counter row, held to commit) and return
+    the last schedule and event numbers. Posting, closing and reopening all take it
+    first, so a period cannot close while an event is being put into it."""
+    stmt = dialect_insert(session, COUNTERS).values(
+        workspace_id=workspace_id, schedules=0, events=0
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[COUNTERS.c.workspace_id],
+        set_={"schedules": COUNTERS.c.schedules},
+    ).returning(COUNTERS.c.schedules, COUNTERS.c.events)
+    row = session.execute(stmt).one()
+    return int(row.schedules), int(row.events)
+
+
+def set_counters(session: Session, workspace_id: str, schedules: int, events: int) -> None:
+    session.execute(
+        update(COUNTERS)
+        .where(COUNTERS.c.workspace_id == workspace_id)
+        .values(schedules=schedules, events=events)
+    )
+
+
+def timezone(session: Session, workspace_id: str) -> str:
+    return str(session.scalar(select(Workspace.timezone).where(Workspace.id == workspace_id)))
+
+
+def all_periods(session: Session, workspace_id: str) -> list[Row[Any]]:
+    return list(
+        session.execute(select(T).where(T.c.workspace_id == workspace_id).order_by(T.c.start_date))
+    )
+
+
+def add(session: Session, rows: Iterable[dict[str, Any]]) -> None:
+    values = list(rows)
+    if values:
+        session.execute(dialect_insert(session, T).on_conflict_do_nothing(), values)
+
+
+def listing(
+    session: Session,
+    workspace_id: str,
+    status: str | None,
+    date_from: date | None,
+    date_to: date | None,
+) -> list[Row[Any]]:
+    stmt = select(T).where(T.c.workspace_id == workspace_id)
+    if status:
+        stmt = stmt.where(T.c.status == status)
+    if date_from:
+        stmt = stmt.where(T.c.end_date >= date_from)
+    if date_to:
+        stmt = stmt.where(T.c.start_date <= date_to)
+    return list(session.execute(stmt.order_by(T.c.start_date)))
+
+
+def set_status(
+    session: Session,
+    period_id: str,
+    status: str,
+    closed_at: datetime | None,
+    closed_by: str | None,
+) -> None:
+    session.execute(
+        update(T)
+        .where(T.c.id == period_id)
+        .values(status=status, closed_at=closed_at, closed_by=closed_by)
+    )

@@ -1,0 +1,201 @@
+"""Accounting periods: monthly, contiguous, created as data needs them; closed in order.
+
+Closed periods always form a prefix of the calendar (a period closes only when every
+earlier one is closed; only the latest closed one reopens), so "the first open period"
+is simply the first period after that prefix, and anything new dated in a closed period
+is posted there instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from revledger.errors import Conflict, NotFound, field_error
+from revledger.journal import service as journal
+from revledger.kit.ids import new_id
+from revledger.kit.timeutil import parse_date, utcnow
+from revledger.periods import repository
+from revledger.recognition.rules import (
+    month_end,
+    months_between,
+    next_month,
+    parse_period,
+    period_name,
+)
+
+OPEN = "open"
+CLOSED = "closed"
+STATUSES = (OPEN, CLOSED)
+
+
+@dataclass
+class Calendar:
+    """The workspace's periods as one posting transaction sees them (under the lock)."""
+
+    workspace_id: str
+    periods: dict[date, str] = field(default_factory=dict)
+    """start date -> status"""
+    added: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def first_open(self) -> date | None:
+        """The first open period, or the month after the last closed one; None when the
+        workspace has no closed period (nothing to redirect)."""
+        closed = [start for start, status in self.periods.items() if status == CLOSED]
+        if not closed:
+            return None
+        return next_month(max(closed))
+
+    def place(self, month: date) -> date:
+        """The period an amount dated in `month` is posted to."""
+        first_open = self.first_open
+        return first_open if first_open is not None and month < first_open else month
+
+    def is_closed(self, start: date) -> bool:
+        return self.periods.get(start) == CLOSED
+
+    def need(self, months: Iterable[date], now: datetime) -> None:
+        """Create the periods these months fall in, and any between them and the
+        existing ones, so periods stay contiguous."""
+        wanted = set(months)
+        if not wanted:
+            return
+        low, high = min(wanted), max(wanted)
+        if self.periods:
+            low, high = min(low, min(self.periods)), max(high, max(self.periods))
+        first_existing = min(self.periods) if self.periods else None
+        for start in months_between(low, high):
+            if start in self.periods:
+                continue
+            # before a closed period nothing may open again: such a month is born closed
+            born_closed = (
+                first_existing is not None
+                and start < first_existing
+                and self.periods[first_existing] == CLOSED
+            )
+            status = CLOSED if born_closed else OPEN
+            self.periods[start] = status
+            self.added.append(
+                {
+                    "id": new_id(),
+                    "workspace_id": self.workspace_id,
+                    "start_date": start,
+                    "end_date": month_end(start),
+                    "status": status,
+                    "closed_at": now if born_closed else None,
+                    "closed_by": "revledger (created before a closed period)"
+                    if born_closed
+                    else None,
+                    "created_at": now,
+                }
+            )
+
+
+def load_calendar(session: Session, workspace_id: str) -> Calendar:
+    return Calendar(
+        workspace_id,
+        {p.start_date: p.status for p in repository.all_periods(session, workspace_id)},
+    )
+
+
+def save_calendar(session: Session, calendar: Calendar) -> None:
+    repository.add(session, calendar.added)
+    calendar.added = []
+
+
+def period_out(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": period_name(row.start_date),
+        "start_date": row.start_date.isoformat(),
+        "end_date": row.end_date.isoformat(),
+        "status": row.status,
+        "closed_at": row.closed_at,
+        "closed_by": row.closed_by,
+    }
+
+
+def _date(name: str, value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return parse_date(value)
+    except ValueError:
+        raise field_error(name, f"'{value}' is not a date (YYYY-MM-DD)") from None
+
+
+def listing(
+    session: Session,
+    workspace_id: str,
+    status: str | None,
+    date_from: str | None,
+    date_to: str | None,
+) -> list[dict[str, Any]]:
+    if status is not None and status not in STATUSES:
+        raise field_error("status", f"must be one of {', '.join(STATUSES)}")
+    lower, upper = _date("date_from", date_from), _date("date_to", date_to)
+    if lower and upper and upper < lower:
+        raise field_error("date_to", "must not be before date_from")
+    rows = repository.listing(session, workspace_id, status, lower, upper)
+    return [period_out(r) for r in rows]
+
+
+def _find(rows: list[Any], ref: str) -> Any:
+    for row in rows:
+        if row.id == ref:
+            return row
+    try:
+        start = parse_period(ref)
+    except ValueError:
+        start = None
+    for row in rows:
+        if row.start_date == start:
+            return row
+    raise NotFound(f"No accounting period '{ref}' in this workspace")
+
+
+def close(session: Session, workspace_id: str, ref: str, who: str) -> dict[str, Any]:
+    repository.lock(session, workspace_id)
+    rows = repository.all_periods(session, workspace_id)
+    period = _find(rows, ref)
+    if period.status == CLOSED:
+        raise Conflict(f"Accounting period {period_name(period.start_date)} is already closed")
+    earlier_open = [r for r in rows if r.start_date < period.start_date and r.status == OPEN]
+    if earlier_open:
+        first = earlier_open[0]
+        raise Conflict(
+            f"Accounting period {period_name(period.start_date)} cannot be closed: the earlier "
+            f"period {period_name(first.start_date)} (id {first.id}) is still open"
+        )
+    now = utcnow()
+    repository.set_status(session, period.id, CLOSED, now, who)
+    journal.on_period_closed(session, workspace_id, period.start_date, now)
+    return period_out(_reread(session, workspace_id, period.id))
+
+
+def reopen(session: Session, workspace_id: str, ref: str) -> dict[str, Any]:
+    repository.lock(session, workspace_id)
+    rows = repository.all_periods(session, workspace_id)
+    period = _find(rows, ref)
+    if period.status == OPEN:
+        raise Conflict(f"Accounting period {period_name(period.start_date)} is not closed")
+    later_closed = [r for r in rows if r.start_date > period.start_date and r.status == CLOSED]
+    if later_closed:
+        last = later_closed[-1]
+        raise Conflict(
+            f"Accounting period {period_name(period.start_date)} cannot be reopened: only the "
+            f"latest closed period ({period_name(last.start_date)}, id {last.id}) can be"
+        )
+    now = utcnow()
+    repository.set_status(session, period.id, OPEN, None, None)
+    journal.on_period_reopened(session, workspace_id, period.start_date, now)
+    return period_out(_reread(session, workspace_id, period.id))
+
+
+def _reread(session: Session, workspace_id: str, period_id: str) -> Any:
+    return next(r for r in repository.all_periods(session, workspace_id) if r.id == period_id)
