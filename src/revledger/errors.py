@@ -131,23 +131,65 @@ def pydantic_errors(raw: list[Any], drop_prefix: int = 0) -> list[dict[str, str]
     return out
 
 
+ZUORA_PATHS = ("/api/v1/revenue-events/",)
+"""Endpoints that answer errors in seed 004's shape instead of problem details."""
+
+_ZUORA_CATEGORY = {400: 20, 401: 11, 403: 10, 404: 40, 405: 45, 409: 30, 422: 20, 429: 70}
+
+
+def zuora_error(
+    status: int,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """Seed 004's failure: `success: false`, `processId` (the request id) and `reasons`
+    with 8-digit codes whose last two digits are Zuora's category (20 invalid value, 40
+    not found, 11 authentication, 10 permission, ...)."""
+    request_id = current_request_id()
+    code = 53100000 + _ZUORA_CATEGORY.get(status, 60)
+    reasons = [{"code": code, "message": f"{e['field']}: {e['message']}"} for e in errors or []]
+    body = {
+        "success": False,
+        "processId": request_id,
+        "reasons": reasons or [{"code": code, "message": detail}],
+    }
+    all_headers = {"X-Request-ID": request_id, **(headers or {})}
+    return Response(
+        orjson.dumps(body), status_code=status, media_type="application/json", headers=all_headers
+    )
+
+
+def _answer(
+    request: Request,
+    status: int,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+    title: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    if request.url.path.startswith(ZUORA_PATHS):
+        return zuora_error(status, detail, errors, headers)
+    return problem(status, detail, errors, title, headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
-    async def _domain(_request: Request, exc: DomainError) -> Response:
+    async def _domain(request: Request, exc: DomainError) -> Response:
         headers = dict(exc.headers or {})
         if exc.status == 401:
             headers["WWW-Authenticate"] = "Bearer"
-        return problem(exc.status, exc.detail, exc.errors, exc.title, headers)
+        return _answer(request, exc.status, exc.detail, exc.errors, exc.title, headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, exc: RequestValidationError) -> Response:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors = pydantic_errors(list(exc.errors()))
-        return problem(422, _summarize(errors) if errors else "Invalid request", errors)
+        return _answer(request, 422, _summarize(errors) if errors else "Invalid request", errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> Response:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
-        return problem(exc.status_code, detail, headers=dict(exc.headers or {}))
+        return _answer(request, exc.status_code, detail, headers=dict(exc.headers or {}))
 
     @app.exception_handler(DataError)
     async def _unstorable(request: Request, exc: DataError) -> Response:

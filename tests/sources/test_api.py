@@ -37,7 +37,7 @@ def test_create_source(tenant: Tenant) -> None:
     )
     assert response.status_code == 201, response.text
     data = response.json()["data"]
-    assert set(data) == {"id", "name", "kind", "default_currency", "created_at"}
+    assert set(data) == {"id", "name", "kind", "default_currency", "recognition_rule", "created_at"}
     assert data["name"] == "stripe"
     assert data["kind"] == "stripe"
     assert data["default_currency"] == "USD"

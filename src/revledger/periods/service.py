@@ -61,36 +61,27 @@ class Calendar:
 
     def need(self, months: Iterable[date], now: datetime) -> None:
         """Create the periods these months fall in, and any between them and the
-        existing ones, so periods stay contiguous."""
+        existing ones, so periods stay contiguous. Months are placed first (`place`), so
+        none is before a closed period: new periods are always open."""
         wanted = set(months)
         if not wanted:
             return
         low, high = min(wanted), max(wanted)
         if self.periods:
             low, high = min(low, min(self.periods)), max(high, max(self.periods))
-        first_existing = min(self.periods) if self.periods else None
         for start in months_between(low, high):
             if start in self.periods:
                 continue
-            # before a closed period nothing may open again: such a month is born closed
-            born_closed = (
-                first_existing is not None
-                and start < first_existing
-                and self.periods[first_existing] == CLOSED
-            )
-            status = CLOSED if born_closed else OPEN
-            self.periods[start] = status
+            self.periods[start] = OPEN
             self.added.append(
                 {
                     "id": new_id(),
                     "workspace_id": self.workspace_id,
                     "start_date": start,
                     "end_date": month_end(start),
-                    "status": status,
-                    "closed_at": now if born_closed else None,
-                    "closed_by": "revledger (created before a closed period)"
-                    if born_closed
-                    else None,
+                    "status": OPEN,
+                    "closed_at": None,
+                    "closed_by": None,
                     "created_at": now,
                 }
             )

@@ -12,6 +12,7 @@ from revledger.metrics import repository as metrics
 from revledger.metrics.rules import INTERVAL_UNITS
 from revledger.plans import repository
 from revledger.plans.repository import T
+from revledger.recognition.rules import RULES
 
 FIELDS = (
     "id",
@@ -21,8 +22,16 @@ FIELDS = (
     "interval_unit",
     "currency",
     "amount_cents",
+    "recognition_rule",
 )
-COMPARED = ("name", "interval_count", "interval_unit", "currency", "amount_cents")
+COMPARED = (
+    "name",
+    "interval_count",
+    "interval_unit",
+    "currency",
+    "amount_cents",
+    "recognition_rule",
+)
 
 
 def _interval(row: dict[str, Any]) -> tuple[str, int]:
@@ -42,6 +51,7 @@ def _validate(
     unit = check.choice("interval_unit", INTERVAL_UNITS)
     currency = check.currency(required=False)
     amount = check.integer("amount_cents", 0, what="a non-negative integer")
+    rule = check.choice("recognition_rule", RULES, required=False)
     if check.errors:
         return None, "; ".join(check.errors)
     return {
@@ -53,6 +63,7 @@ def _validate(
         "interval_unit": unit,
         "currency": currency,
         "amount_cents": amount,
+        "recognition_rule": rule,
     }, None
 
 
@@ -72,7 +83,7 @@ def import_plans(
 def plan_out(row: Any) -> dict[str, Any]:
     m = row._mapping
     out: dict[str, Any] = {"source_id": m["source_id"], "id": m["external_id"]}
-    for name in ("name", "interval_count", "interval_unit", "currency", "amount_cents"):
+    for name in COMPARED:
         if m[name] is not None:
             out[name] = m[name]
     return out

@@ -229,14 +229,10 @@ def totals_of(session: Session, schedule_pks: list[str]) -> dict[str, dict[str, 
     if not schedule_pks:
         return out
     rows = session.execute(
-        select(
-            ITEMS.c.schedule_pk,
-            (ITEMS.c.period_start == OPEN_ENDED).label("open_ended"),
-            func.sum(ITEMS.c.amount),
-        )
+        select(ITEMS.c.schedule_pk, ITEMS.c.period_start, func.sum(ITEMS.c.amount))
         .where(in_list(session, ITEMS.c.schedule_pk, schedule_pks))
-        .group_by(ITEMS.c.schedule_pk, ITEMS.c.period_start == OPEN_ENDED)
+        .group_by(ITEMS.c.schedule_pk, ITEMS.c.period_start)
     )
-    for pk, open_ended, total in rows:
-        out[pk]["undistributed" if open_ended else "recognized"] += int(total)
+    for pk, period_start, total in rows:
+        out[pk]["undistributed" if period_start == OPEN_ENDED else "recognized"] += int(total)
     return out

@@ -12,29 +12,41 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
+from decimal import Decimal
 from typing import Any
 
+import orjson
 from sqlalchemy.orm import Session
 
 from revledger.errors import NotFound, field_error
 from revledger.journal import service as journal
+from revledger.kit.bulk import require_source
 from revledger.kit.currencies import minor_unit
 from revledger.kit.ids import new_id
 from revledger.kit.money import (
+    LEDGER_SCALE,
+    format_ledger,
+    ledger_json_number,
     ledger_quantum,
     milli_to_ledger,
     minor_to_ledger,
 )
-from revledger.kit.timeutil import get_zone, utcnow
+from revledger.kit.pagination import PageParams, page_meta
+from revledger.kit.timeutil import get_zone, parse_date, utcnow
 from revledger.periods import repository as periods
 from revledger.periods.service import Calendar, load_calendar, save_calendar
 from revledger.recognition import repository
 from revledger.recognition.models import OPEN_ENDED
 from revledger.recognition.rules import (
     MAX_PERIODS,
+    OPEN_ENDED_NAME,
+    RULES,
     kept_before,
+    month_end,
     month_start,
     months_between,
+    parse_period,
+    period_name,
     spread,
 )
 
@@ -572,3 +584,199 @@ def parse_schedule_number(text: str) -> int | None:
     if len(text) == 11 and text.startswith("RS-") and text[3:].isdigit():
         return int(text[3:])
     return None
+
+
+# --- reading ------------------------------------------------------------------------------
+
+SEED_PAGE_SIZE = 300
+
+
+def _created_on(moment: datetime, zone: tzinfo) -> str:
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _number(units: int) -> Any:
+    """A JSON number written exactly from ledger units (`170.0`), as seed 004 shows."""
+    return orjson.Fragment(ledger_json_number(units).encode())
+
+
+def revenue_events(
+    session: Session, workspace_id: str, number: str, page_size: int, page: int, path: str
+) -> dict[str, Any]:
+    """Seed 004: the events of one schedule with their revenue items."""
+    schedule = _schedule_row(session, workspace_id, number)
+    zone = get_zone(periods.timezone(session, workspace_id))
+    size = min(page_size, SEED_PAGE_SIZE)
+    rows = repository.events_page(session, schedule.pk, (page - 1) * size, size + 1)
+    more = len(rows) > size
+    rows = rows[:size]
+    statuses = {p.start_date: p.status for p in periods.all_periods(session, workspace_id)}
+    items: dict[str, list[Any]] = {}
+    for item in repository.items_of_events(session, [r.pk for r in rows]):
+        items.setdefault(item.event_pk, []).append(item)
+    charge = schedule.plan_id if schedule.origin == "invoice" else schedule.product_id
+    details = []
+    for event in rows:
+        details.append(
+            {
+                "number": event_number(event.number),
+                "currency": event.currency,
+                "notes": event.notes,
+                "accountId": schedule.customer_id,
+                "subscriptionId": schedule.subscription_id,
+                "subscriptionChargeId": schedule.external_id,
+                "productChargeId": charge,
+                "createdOn": _created_on(event.created_at, zone),
+                "eventType": event.event_type,
+                "recognitionStart": _iso(event.recognition_start),
+                "recognitionEnd": _iso(event.recognition_end),
+                "revenueItems": [_item_out(i, event, statuses) for i in items.get(event.pk, [])],
+            }
+        )
+    body: dict[str, Any] = {"revenueEventDetails": details}
+    if more:
+        body["nextPage"] = f"{path}?pageSize={size}&page={page + 1}"
+    body["success"] = True
+    return body
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def _item_out(item: Any, event: Any, statuses: dict[date, str]) -> dict[str, Any]:
+    if item.period_start == OPEN_ENDED:
+        return {
+            "accountingPeriodName": OPEN_ENDED_NAME,
+            "isAccountingPeriodClosed": False,
+            "amount": _number(item.amount),
+            "currency": item.currency,
+            "accountingPeriodStartDate": event.event_date.isoformat(),
+            "accountingPeriodEndDate": None,
+        }
+    return {
+        "accountingPeriodName": period_name(item.period_start),
+        "isAccountingPeriodClosed": statuses.get(item.period_start) == "closed",
+        "amount": _number(item.amount),
+        "currency": item.currency,
+        "accountingPeriodStartDate": item.period_start.isoformat(),
+        "accountingPeriodEndDate": month_end(item.period_start).isoformat(),
+    }
+
+
+def schedule_out(row: Any, totals: dict[str, int]) -> dict[str, Any]:
+    digits = minor_unit(row.currency)
+    span = _recognition_span(dict(row._mapping))
+    recognized = totals["recognized"]
+    return {
+        "number": schedule_number(row.number),
+        "origin": {
+            "type": row.origin,
+            "id": row.external_id,
+            "record_id": row.origin_pk if row.origin == "revenue" else None,
+            "source_id": row.source_id,
+            "kind": row.kind,
+        },
+        "customer_id": row.customer_id,
+        "subscription_id": row.subscription_id,
+        "plan_id": row.plan_id,
+        "product_id": row.product_id,
+        "currency": row.currency,
+        "rule": row.rule,
+        "recognition_start": _iso(span[0]) if span else None,
+        "recognition_end": _iso(span[1]) if span else None,
+        "amount": format_ledger(row.amount, digits),
+        "recognized": format_ledger(recognized, digits),
+        "deferred": format_ledger(row.amount - recognized, digits),
+        "undistributed": format_ledger(totals["undistributed"], digits),
+        "created_at": row.created_at,
+    }
+
+
+def get_schedule(session: Session, workspace_id: str, number: str) -> dict[str, Any]:
+    row = _schedule_row(session, workspace_id, number)
+    return schedule_out(row, repository.totals_of(session, [row.pk])[row.pk])
+
+
+def list_schedules(
+    session: Session,
+    workspace_id: str,
+    filters: dict[str, str | None],
+    period: str | None,
+    page: PageParams,
+) -> dict[str, Any]:
+    columns: dict[str, Any] = {
+        "customer_id": filters.get("customer_id"),
+        "subscription_id": filters.get("subscription_id"),
+    }
+    if filters.get("invoice_id"):
+        columns["origin"] = "invoice"
+        columns["external_id"] = filters["invoice_id"]
+    rule = filters.get("rule")
+    if rule is not None and rule not in RULES:
+        raise field_error("rule", f"must be one of {', '.join(RULES)}")
+    columns["rule"] = rule
+    if filters.get("source"):
+        columns["source_id"] = require_source(session, workspace_id, str(filters["source"]))
+    period_start = None
+    if period:
+        try:
+            period_start = parse_period(period)
+        except ValueError as exc:
+            raise field_error("period", str(exc)) from None
+    rows, total = repository.schedules_page(
+        session, workspace_id, columns, period_start, page.offset, page.per_page
+    )
+    totals = repository.totals_of(session, [r.pk for r in rows])
+    return {"data": [schedule_out(r, totals[r.pk]) for r in rows], "meta": page_meta(page, total)}
+
+
+def distribute_periods(
+    session: Session, workspace_id: str, number: str, body: list[Any]
+) -> dict[str, Any]:
+    currency = _schedule_row(session, workspace_id, number).currency
+    if not body:
+        raise field_error("body", "name at least one accounting period")
+    if len(body) > MAX_PERIODS:
+        raise field_error("body", f"at most {MAX_PERIODS} accounting periods")
+    digits = minor_unit(currency)
+    shares: dict[date, int] = {}
+    for index, entry in enumerate(body):
+        try:
+            start = parse_period(entry.accounting_period)
+        except ValueError as exc:
+            raise field_error(f"{index}.accounting_period", str(exc)) from None
+        if start in shares:
+            raise field_error(
+                f"{index}.accounting_period", f"{period_name(start)} is named more than once"
+            )
+        shares[start] = _ledger_amount(f"{index}.amount", entry.amount, digits, currency)
+    done = distribute(session, workspace_id, number, shares, None)
+    return {**get_schedule(session, workspace_id, number), "event": done["number"]}
+
+
+def distribute_range(session: Session, workspace_id: str, number: str, body: Any) -> dict[str, Any]:
+    _schedule_row(session, workspace_id, number)
+    bounds = []
+    for name in ("start_date", "end_date"):
+        try:
+            bounds.append(parse_date(getattr(body, name)))
+        except ValueError as exc:
+            raise field_error(name, str(exc)) from None
+    start, last = bounds
+    if last < start:
+        raise field_error("end_date", "must not be before start_date")
+    if len(months_between(start, last)) > MAX_PERIODS:
+        raise field_error("end_date", f"the range spans more than {MAX_PERIODS} periods")
+    done = distribute(session, workspace_id, number, None, (start, last))
+    return {**get_schedule(session, workspace_id, number), "event": done["number"]}
+
+
+def _ledger_amount(name: str, value: Decimal, digits: int, currency: str) -> int:
+    if not value.is_finite() or value <= 0:
+        raise field_error(name, "must be a positive amount in currency units")
+    if value != value.quantize(Decimal(1).scaleb(-digits)):
+        raise field_error(name, f"{currency} amounts have at most {digits} decimals")
+    if value >= Decimal(10) ** 13:
+        raise field_error(name, "is too large")
+    return int(value.scaleb(LEDGER_SCALE))

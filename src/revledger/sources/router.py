@@ -29,6 +29,7 @@ def source_out(source: RevenueSource) -> dict[str, Any]:
         "name": source.name,
         "kind": source.kind,
         "default_currency": source.default_currency,
+        "recognition_rule": source.recognition_rule,
         "created_at": format_utc(source.created_at),
     }
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -24,6 +24,12 @@ class RevenueSourceCreate(BaseModel):
     default_currency: Annotated[str | None, BeforeValidator(_optional_currency)] = Field(
         default=None, examples=["USD"]
     )
+    recognition_rule: Literal["daily", "monthly", "on_date", "manual"] | None = Field(
+        default=None,
+        description="How this source's invoices and records are recognized unless their "
+        "plan names a rule (default: daily for invoices with a service period, on_date "
+        "otherwise)",
+    )
 
 
 class RevenueSourceOut(BaseModel):
@@ -31,6 +37,7 @@ class RevenueSourceOut(BaseModel):
     name: str
     kind: str | None
     default_currency: str | None
+    recognition_rule: str | None
     created_at: datetime
 
 

@@ -24,6 +24,7 @@ def create(session: Session, workspace_id: str, body: RevenueSourceCreate) -> Re
             "name": body.name,
             "kind": body.kind,
             "default_currency": body.default_currency,
+            "recognition_rule": body.recognition_rule,
             "created_at": utcnow(),
         },
     )
