@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 import pycountry
-from sqlalchemy import Table, any_, bindparam, func, or_, select, true, update
+from sqlalchemy import Table, any_, bindparam, func, or_, select, text, true, update
 from sqlalchemy.orm import Session
 
 from revledger.db import dialect_insert
@@ -698,3 +698,23 @@ def require_source(session: Session, workspace_id: str, ref: str) -> str:
     if found is None:
         raise NotFound(f"Data source {ref} not found")
     return found
+
+
+def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Plain INSERT of many rows. PostgreSQL: one statement whatever the number of rows,
+    the rows travelling as one JSON parameter (`json_to_recordset`, see
+    revenues/repository.py for why); SQLite: executemany."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(table.insert(), rows)
+        return
+    dialect = session.get_bind().dialect
+    names = list(rows[0])
+    columns = ", ".join(f'"{n}"' for n in names)
+    record = ", ".join(f'"{n}" {table.c[n].type.compile(dialect=dialect)}' for n in names)
+    sql = text(
+        f'INSERT INTO "{table.name}" ({columns}) SELECT {columns} '
+        f"FROM json_to_recordset(CAST(:rows AS json)) AS r({record})"
+    )
+    session.execute(sql, {"rows": orjson.dumps(rows).decode()})

@@ -9,7 +9,7 @@ from typing import Any, cast
 from sqlalchemy import Row, Table, and_, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from revledger.kit.bulk import in_list
+from revledger.kit.bulk import in_list, insert_rows
 from revledger.plans.models import Plan
 from revledger.recognition.models import OPEN_ENDED, RevenueEvent, RevenueItem, RevenueSchedule
 from revledger.sources.models import RevenueSource
@@ -22,8 +22,7 @@ PLANS = cast(Table, Plan.__table__)
 
 
 def insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(table.insert(), rows)
+    insert_rows(session, table, rows)
 
 
 def update_schedules(session: Session, rows: Iterable[dict[str, Any]]) -> None:
