@@ -18,4 +18,14 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str) -> None:
+    """Apply every migration, then post revenue schedules for data stored before
+    recognition existed (recognition/jobs.py; nothing to do on a new database)."""
     command.upgrade(alembic_config(url), "head")
+    from revledger.db import Database
+    from revledger.recognition.jobs import backfill
+
+    db = Database(url)
+    try:
+        backfill(db)
+    finally:
+        db.dispose()

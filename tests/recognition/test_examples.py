@@ -43,7 +43,7 @@ def test_annual_invoice_by_day(ledger: Ledger) -> None:
         "accountingPeriodEndDate": "2026-01-31",
     }
     # written exactly as the seed writes numbers: 17,000 cents is `170.0`
-    raw = ledger.http.get(f"/api/v1/revenue-events/revenue-schedules/{number}").text
+    raw = ledger.http.get(f"/api/v1/revenue-events/revenue-schedules/{number}/").text
     assert '"amount":170.0,' in raw and '"amount":140.0,' in raw
     schedule = ledger.schedule(number)
     assert schedule["amount"] == "3650.00"

@@ -21,6 +21,7 @@ Reader = Annotated[Principal, Depends(requires("read:recognition"))]
 Writer = Annotated[Principal, Depends(requires("write:recognition"))]
 
 
+@router.get("/revenue-events/revenue-schedules/{rs_number}/", include_in_schema=False)
 @router.get(
     "/revenue-events/revenue-schedules/{rs_number}",
     summary="Revenue events of a revenue schedule, as Zuora answers (scope: read:recognition)",
