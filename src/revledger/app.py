@@ -29,6 +29,8 @@ from revledger.reports.router import router as reports_router
 from revledger.revenues.router import router as revenues_router
 from revledger.revenues.schemas import RevenueCreate
 from revledger.sources.router import router as sources_router
+from revledger.uploads.jobs import Worker as UploadWorker
+from revledger.uploads.jobs import worker_enabled as upload_worker_enabled
 from revledger.uploads.router import router as uploads_router
 from revledger.workspaces.router import router as workspaces_router
 
@@ -53,9 +55,14 @@ def create_app(database: Database | None = None, worker: bool | None = None) -> 
         background = Worker(app.state.db) if run_worker else None
         if background is not None:
             background.start()
+        uploads = UploadWorker(app.state.db) if upload_worker_enabled(run_worker) else None
+        if uploads is not None:  # resumes uploads whose processor stopped
+            uploads.start()
         try:
             yield
         finally:
+            if uploads is not None:
+                uploads.stop()
             if background is not None:
                 background.stop()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -128,6 +129,52 @@ def worker(
             loop.run()
     finally:
         db.dispose()
+
+
+@app.command("import")
+def import_file(
+    file: Annotated[Path, typer.Argument(help="The CSV file", exists=True, dir_okay=False)],
+    template: Annotated[
+        str | None, typer.Option(help="Upload template (default: chosen by the headers)")
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Revenue source (name or id) of rows without one")
+    ] = None,
+    server: Annotated[
+        str | None, typer.Option(help="Upload to this running server instead of the local database")
+    ] = None,
+    api_key: Annotated[str | None, typer.Option(help="API key for --server")] = None,
+    workspace: Annotated[
+        str | None, typer.Option(help="Local mode: workspace id or name (default: the only one)")
+    ] = None,
+) -> None:
+    """Upload a CSV file and follow it with a progress bar; error rows go to
+    FILE.errors.csv. Exit code 0 completed, 1 completed with errors, 2 failed."""
+    from revledger.uploads.cli import EXIT_CODES, ImportFailed, _summary, run_local, run_remote
+
+    try:
+        if server:
+            if not api_key:
+                raise ImportFailed("--server needs --api-key")
+            data, errors_path = run_remote(console, server, api_key, file, template, source)
+        else:
+            from revledger.db import Database
+            from revledger.migrate import upgrade
+
+            url = _database_url()
+            upgrade(url)
+            db = Database(url)
+            try:
+                data, errors_path = run_local(console, db, file, template, source, workspace)
+            finally:
+                db.dispose()
+    except ImportFailed as exc:
+        console.print(f"[red]Refused:[/red] {exc}")
+        raise typer.Exit(2) from None
+    _summary(console, data)
+    if errors_path is not None:
+        console.print(f"Rows with errors written to {errors_path}")
+    raise typer.Exit(EXIT_CODES.get(data["status"], 2))
 
 
 def _redact(url: str) -> str:

@@ -24,6 +24,7 @@ from revledger.recognition.models import (
 )
 from revledger.revenues.models import Revenue, RevenueDayCount
 from revledger.sources.models import RevenueSource
+from revledger.uploads.models import Upload, UploadError, UploadRow, UploadTemplate
 
 __all__ = [
     "AccountingPeriod",
@@ -52,5 +53,9 @@ __all__ = [
     "RevenueItem",
     "RevenueSchedule",
     "RevenueSource",
+    "Upload",
+    "UploadError",
+    "UploadRow",
+    "UploadTemplate",
     "Workspace",
 ]
