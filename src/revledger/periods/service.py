@@ -64,7 +64,7 @@ class Calendar:
         existing ones, so periods stay contiguous. Months are placed first (`place`), so
         none is before a closed period: new periods are always open."""
         wanted = set(months)
-        if not wanted:
+        if wanted.issubset(self.periods):
             return
         low, high = min(wanted), max(wanted)
         if self.periods:
