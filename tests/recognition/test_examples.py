@@ -261,3 +261,28 @@ def test_page_size_and_next_page(ledger: Ledger) -> None:
     assert len(ledger.events(number, pageSize=1000)["revenueEventDetails"]) == 3
     bad = ledger.http.get(f"/api/v1/revenue-events/revenue-schedules/{number}?pageSize=0")
     assert bad.status_code == 422 and bad.json()["success"] is False
+
+
+def test_cancellation_stored_before_its_invoice_still_applies(ledger: Ledger) -> None:
+    ledger.billing.customers("c1")
+    ledger.billing.plan("yearly", 365_000, unit="year")
+    ledger.billing.invoices(other("x1", "c1", "cancellation", "2026-04-01", subscription_id="s1"))
+    ledger.billing.invoices(sub("i1", "c1", "yearly", "s1", "2026-01-15", "2027-01-15", 365_000))
+    number = ledger.number_of("i1")
+    assert ledger.totals(number) == {"Jan'2026": 17_000, "Feb'2026": 28_000, "Mar'2026": 31_000}
+    # a second import of anything for this customer changes nothing more
+    ledger.billing.invoices(sub("i2", "c1", "yearly", "s2", "2026-01-15", "2027-01-15", 365_000))
+    assert ledger.totals(number) == {"Jan'2026": 17_000, "Feb'2026": 28_000, "Mar'2026": 31_000}
+    assert ledger.totals(ledger.number_of("i2")) == ANNUAL
+
+
+def test_a_restart_after_a_cancellation_is_not_cancelled(ledger: Ledger) -> None:
+    ledger.billing.customers("c1")
+    ledger.billing.plan("m", 3_100)
+    ledger.billing.invoices(
+        sub("i1", "c1", "m", "s1", "2026-01-01", "2026-02-01", 3_100),
+        other("x1", "c1", "cancellation", "2026-01-21", subscription_id="s1"),
+        sub("i2", "c1", "m", "s1", "2026-03-01", "2026-04-01", 3_100),
+    )
+    assert ledger.totals(ledger.number_of("i1")) == {"Jan'2026": 2_000}
+    assert ledger.totals(ledger.number_of("i2")) == {"Mar'2026": 3_100}

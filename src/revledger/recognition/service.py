@@ -252,6 +252,19 @@ def post_invoices(
         _adjust(posting, schedule, old, updated, rules)
     if cancellations:
         _cancel(session, posting, cancellations, schedules, rules, accounts)
+    if any(s["kind"] == "subscription" for s in posting.schedules):
+        batch = {i["pk"] for i in new}
+        stored = [
+            i
+            for i in repository.cancellations_of(
+                session,
+                workspace_id,
+                {i["customer_pk"] for i in new if i["type"] == "subscription"},
+            )
+            if i["pk"] not in batch
+        ]
+        if stored:
+            _cancel(session, posting, stored, schedules, rules, accounts, replay=True)
     posting.save(session)
 
 
@@ -362,12 +375,15 @@ def _cancel(
     schedules: dict[str, dict[str, Any]],
     rules: dict[str, dict[str, Any]],
     accounts: dict[tuple[str, str | None], str],
+    replay: bool = False,
 ) -> None:
     """Cancellation and refund invoices. For a subscription, the part of each of its
-    schedules from the invoice's date on is reversed (`Invoice Canceled`). A refund that
-    matches no subscription reverses a one-time charge of the customer (the latest one
-    dated on or before it, up to what is left of it), or else is a negative schedule of
-    its own."""
+    schedules running on the invoice's date (start <= date < end) from that date on is
+    reversed (`Invoice Canceled`). A refund that matches no subscription reverses a
+    one-time charge of the customer (the latest one dated on or before it, up to what is
+    left of it), or else is a negative schedule of its own. `replay`: cancellations
+    stored earlier, applied to schedules that arrived after them (a schedule already cut
+    at that date is not running then, so nothing is reversed twice)."""
     known = {**{s["origin_pk"]: s for s in posting.schedules}, **schedules}
     subscription_keys = {
         (i["source_id"], i["subscription_id"]) for i in invoices if i["subscription_id"]
@@ -393,12 +409,12 @@ def _cancel(
             and s["kind"] == "subscription"
             and s["source_id"] == invoice["source_id"]
             and s["subscription_id"] == invoice["subscription_id"]
-            and s["end_date"] > cut
+            and s["start_date"] <= cut < s["end_date"]
             and s["amount"] != 0
         ]
         for schedule in sorted(targets, key=lambda s: s["number"]):
             _reverse_from(posting, schedule, cut, note, open_ended)
-        if targets or invoice["type"] != "refund":
+        if targets or invoice["type"] != "refund" or replay:
             continue
         refund = minor_to_ledger(invoice["amount_cents"], minor_unit(invoice["currency"]))
         charges = [
