@@ -42,12 +42,18 @@ def upgrade() -> None:
         sa.Column("id", sa.String(36), primary_key=True),
         sa.Column("workspace_id", sa.String(36), sa.ForeignKey("workspaces.id"), nullable=False),
         sa.Column("period_start", sa.Date(), nullable=False),
+        sa.Column("sequence", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("line_count", sa.Integer(), nullable=False),
         sa.Column("created_at", TS, nullable=False),
         sa.Column("transferred_at", TS, nullable=True),
+        sa.UniqueConstraint(
+            "workspace_id", "period_start", "sequence", name="uq_journal_batches_sequence"
+        ),
     )
-    op.create_index("ix_journal_batches_workspace_id", "journal_batches", ["workspace_id"])
+    op.create_index(
+        "ix_journal_batches_status", "journal_batches", ["workspace_id", "status", "period_start"]
+    )
     op.create_table(
         "journal_batch_lines",
         sa.Column("batch_id", sa.String(36), sa.ForeignKey("journal_batches.id"), primary_key=True),
