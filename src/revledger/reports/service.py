@@ -1,0 +1,554 @@
+"""Revenue reports: recognized revenue, deferred revenue, the waterfall (docs/reports.md).
+
+Definitions (issue 4, the recognition contract), per currency, never mixed:
+- billed in P      = Σ item amounts whose billed_period is P (Open-Ended items included)
+- recognized in P  = Σ item amounts whose period_start is P (Open-Ended: never)
+- deferred at end of P = billed through P − recognized through P
+so for every period billed to date = recognized to date + deferred, by construction
+from the same rows, and the three reports agree with each other and with the journal.
+
+Periods are calendar months in the workspace's timezone, named as Zuora names them
+(`Jan'2026`); amounts are ledger units (ten-thousandths) shown as exact decimal strings
+with the currency's decimals (more only when the value has them). No float anywhere.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from revledger.auth.service import Principal
+from revledger.db import Database
+from revledger.errors import field_error
+from revledger.kit.currencies import minor_unit
+from revledger.kit.money import format_ledger
+from revledger.kit.pagination import PageParams, page_meta
+from revledger.kit.timeutil import get_zone, parse_date, utcnow
+from revledger.recognition.rules import month_end, parse_period, period_name
+from revledger.reports import repository as repo
+
+MAX_PERIODS = 250
+"""At most 250 periods in one report (Zuora's limit for a schedule's span)."""
+GROUPS = ("source", "plan", "product", "customer", "currency")
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
+# --- periods --------------------------------------------------------------------------
+
+
+def month_index(start: date) -> int:
+    return start.year * 12 + start.month - 1
+
+
+def from_index(index: int) -> date:
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def months(first: date, last: date) -> list[date]:
+    return [from_index(i) for i in range(month_index(first), month_index(last) + 1)]
+
+
+def parse_period_param(name: str, value: str | None) -> date | None:
+    """`Jan'2026` (month any case) or `2026-01` -> the period's first day; 422 naming
+    the parameter otherwise. Empty means absent."""
+    if value is None or value.strip() == "":
+        return None
+    try:
+        start = parse_period(value)
+    except ValueError as exc:
+        raise field_error(name, str(exc)) from None
+    if not FIRST_YEAR <= start.year <= LAST_YEAR:
+        raise field_error(name, f"must be a period between {FIRST_YEAR} and {LAST_YEAR}")
+    return start
+
+
+def today(principal: Principal) -> date:
+    return utcnow().astimezone(get_zone(principal.timezone)).date()
+
+
+@dataclass(frozen=True)
+class Range:
+    first: date
+    last: date
+
+    @property
+    def periods(self) -> list[date]:
+        return months(self.first, self.last)
+
+
+def period_range(
+    session: Session, principal: Principal, start_s: str | None, end_s: str | None
+) -> Range:
+    """The inclusive range of periods a report covers.
+
+    Defaults: the workspace's first and last accounting periods (the current month in the
+    workspace's timezone when it has none yet). A default end is never before an explicit
+    start and a default start never after an explicit end; a default side is clamped so
+    the range holds at most 250 periods. Explicit ranges longer than that are a 422.
+    """
+    first = parse_period_param("start_period", start_s)
+    last = parse_period_param("end_period", end_s)
+    if first is not None and last is not None:
+        if first > last:
+            raise field_error("start_period", "must not be after end_period")
+    elif first is None or last is None:
+        low, high = repo.period_bounds(session, principal.workspace_id)
+        if low is None or high is None:
+            low = high = today(principal).replace(day=1)
+        if first is None and last is None:
+            last = high
+            first = max(low, from_index(month_index(high) - MAX_PERIODS + 1))
+        elif first is None:
+            assert last is not None
+            first = min(max(low, from_index(month_index(last) - MAX_PERIODS + 1)), last)
+        else:
+            last = max(min(high, from_index(month_index(first) + MAX_PERIODS - 1)), first)
+    assert first is not None and last is not None
+    count = month_index(last) - month_index(first) + 1
+    if count > MAX_PERIODS:
+        raise field_error(
+            "end_period",
+            f"the range holds {count} periods; a report covers at most {MAX_PERIODS}",
+        )
+    return Range(first, last)
+
+
+def periods_out(session: Session, workspace_id: str, rng: Range) -> list[dict[str, Any]]:
+    statuses = repo.period_statuses(session, workspace_id, rng.first, rng.last)
+    return [
+        {
+            "name": period_name(p),
+            "start_date": p.isoformat(),
+            "end_date": month_end(p).isoformat(),
+            "status": statuses.get(p),
+        }
+        for p in rng.periods
+    ]
+
+
+def money(units: int, currency: str) -> str:
+    return format_ledger(units, minor_unit(currency))
+
+
+# --- recognized revenue ---------------------------------------------------------------
+
+
+def recognized_revenue(
+    session: Session,
+    principal: Principal,
+    start_s: str | None,
+    end_s: str | None,
+    group_by: str | None,
+) -> dict[str, Any]:
+    group = (group_by or "currency").strip().lower()
+    if group not in GROUPS:
+        raise field_error("group_by", f"must be one of {', '.join(GROUPS)}")
+    ws = principal.workspace_id
+    rng = period_range(session, principal, start_s, end_s)
+    names = [period_name(p) for p in rng.periods]
+    rows = repo.recognized_by_group(session, ws, group, rng.first, rng.last)
+    cells: dict[tuple[Any, ...], dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        *group_key, period, amount = tuple(row)
+        cells[tuple(group_key)][period] += int(amount)
+    sources = (
+        repo.source_names(session, ws, sorted({k[1] for k in cells if k[1] is not None}))
+        if group in ("source", "plan", "customer")
+        else {}
+    )
+    data = []
+    totals: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    for key in sorted(cells, key=lambda k: tuple((v is None, v or "") for v in k)):
+        currency = key[0]
+        amounts = cells[key]
+        out: dict[str, Any] = {"currency": currency}
+        if group == "source":
+            out["source_id"] = key[1]
+            out["source_name"] = sources.get(key[1])
+        elif group in ("plan", "customer"):
+            out["source_id"] = key[1]
+            out["source_name"] = sources.get(key[1])
+            out[f"{group}_id"] = key[2]
+        elif group == "product":
+            out["product_id"] = key[1]
+        out["recognized"] = {
+            n: money(amounts.get(p, 0), currency) for n, p in zip(names, rng.periods, strict=True)
+        }
+        out["total"] = money(sum(amounts.values()), currency)
+        data.append(out)
+        for p, v in amounts.items():
+            totals[currency][p] += v
+    return {
+        "periods": periods_out(session, ws, rng),
+        "data": data,
+        "totals": [
+            {
+                "currency": c,
+                "recognized": {
+                    n: money(totals[c].get(p, 0), c)
+                    for n, p in zip(names, rng.periods, strict=True)
+                },
+                "total": money(sum(totals[c].values()), c),
+            }
+            for c in sorted(totals)
+        ],
+        "meta": {
+            "group_by": group,
+            "start_period": names[0],
+            "end_period": names[-1],
+            "periods": len(names),
+        },
+    }
+
+
+GROUP_CSV_COLUMNS = {
+    "currency": [],
+    "source": ["source_id", "source_name"],
+    "plan": ["source_id", "source_name", "plan_id"],
+    "customer": ["source_id", "source_name", "customer_id"],
+    "product": ["product_id"],
+}
+
+
+def recognized_csv(report: dict[str, Any]) -> Iterator[list[str]]:
+    """Header, one line per group and currency, then a `total` line per currency."""
+    group = report["meta"]["group_by"]
+    names = [p["name"] for p in report["periods"]]
+    keys = GROUP_CSV_COLUMNS[group]
+    yield ["row", "currency", *keys, *names, "total"]
+    for row in report["data"]:
+        yield [
+            "group",
+            row["currency"],
+            *[_text(row[k]) for k in keys],
+            *[row["recognized"][n] for n in names],
+            row["total"],
+        ]
+    for row in report["totals"]:
+        yield [
+            "total",
+            row["currency"],
+            *["" for _ in keys],
+            *[row["recognized"][n] for n in names],
+            row["total"],
+        ]
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+# --- deferred revenue -----------------------------------------------------------------
+
+
+def as_of_period(principal: Principal, as_of: str | None) -> tuple[date, date]:
+    """(as_of, the first day of the accounting period - calendar month - containing it)."""
+    if as_of is None or as_of.strip() == "":
+        day = today(principal)
+    else:
+        try:
+            day = parse_date(as_of.strip())
+        except ValueError as exc:
+            raise field_error("as_of", str(exc)) from None
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise field_error("as_of", f"must be a date between {FIRST_YEAR} and {LAST_YEAR}")
+    return day, day.replace(day=1)
+
+
+def schedule_number(number: int) -> str:
+    return f"RS-{number:08d}"
+
+
+def balance_out(row: Any) -> dict[str, Any]:
+    currency = row["currency"]
+    billed, recognized = int(row["billed"]), int(row["recognized"])
+    return {
+        "schedule_number": schedule_number(int(row["number"])),
+        "origin": row["origin"],
+        "external_id": row["external_id"],
+        "kind": row["kind"],
+        "source_id": row["source_id"],
+        "customer_id": row["customer_id"],
+        "currency": currency,
+        "billed": money(billed, currency),
+        "recognized": money(recognized, currency),
+        "deferred": money(billed - recognized, currency),
+    }
+
+
+def _totals_out(rows: list[tuple[str, int, int]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "currency": c,
+            "billed": money(billed, c),
+            "recognized": money(recognized, c),
+            "deferred": money(billed - recognized, c),
+        }
+        for c, billed, recognized in rows
+    ]
+
+
+def _period_out(session: Session, workspace_id: str, start: date) -> dict[str, Any]:
+    return periods_out(session, workspace_id, Range(start, start))[0]
+
+
+def deferred_revenue(
+    session: Session, principal: Principal, as_of: str | None, params: PageParams
+) -> dict[str, Any]:
+    ws = principal.workspace_id
+    day, period = as_of_period(principal, as_of)
+    rows, total = repo.balance_page(session, ws, period, params.offset, params.per_page)
+    return {
+        "data": [balance_out(r) for r in rows],
+        "totals": _totals_out(repo.balance_totals(session, ws, period)),
+        "meta": {
+            "as_of": day.isoformat(),
+            "period": _period_out(session, ws, period),
+            **page_meta(params, total),
+        },
+    }
+
+
+DEFERRED_CSV_COLUMNS = (
+    "schedule_number",
+    "origin",
+    "external_id",
+    "kind",
+    "source_id",
+    "customer_id",
+    "currency",
+    "billed",
+    "recognized",
+    "deferred",
+)
+
+
+def deferred_csv(
+    session: Session, db: Database, principal: Principal, as_of: str | None
+) -> Iterator[list[str]]:
+    """Validates and totals before the first line (errors stay 4xx), then streams every
+    schedule on a connection of its own; `Total` lines per currency close the file."""
+    ws = principal.workspace_id
+    _day, period = as_of_period(principal, as_of)
+    totals = _totals_out(repo.balance_totals(session, ws, period))
+
+    def lines() -> Iterator[list[str]]:
+        yield list(DEFERRED_CSV_COLUMNS)
+        with db.engine.connect() as conn:
+            for row in repo.stream_balances(conn, ws, period):
+                out = balance_out(row)
+                yield [_text(out[c]) for c in DEFERRED_CSV_COLUMNS]
+        for t in totals:
+            yield [
+                "Total",
+                "",
+                "",
+                "",
+                "",
+                "",
+                t["currency"],
+                t["billed"],
+                t["recognized"],
+                t["deferred"],
+            ]
+
+    return lines()
+
+
+# --- waterfall ------------------------------------------------------------------------
+
+
+@dataclass
+class Line:
+    """One waterfall row: what was billed in a period (or before / after the range)."""
+
+    billed: int = 0
+    before: int = 0
+    cells: dict[date, int] = field(default_factory=lambda: defaultdict(int))
+
+    def recognized_to_date(self) -> int:
+        return self.before + sum(self.cells.values())
+
+
+EARLIER, LATER = "earlier", "later"
+
+
+def build_waterfall(
+    cells: list[tuple[str, date, date, int]], first: date, last: date
+) -> dict[str, Any]:
+    """Pure: the waterfall of one range from the aggregate cells (currency, billed period,
+    recognized period, amount), amounts still in ledger units.
+
+    Rows: each billed period in the range, plus `earlier` (billed before the range) and
+    `later` (billed after it, yet recognized by its end: billed 0 as of the range's end,
+    so its deferred is negative - revenue recognized before it was billed). Every row
+    satisfies billed = before + Σ cells + deferred; the rows sum to the summary's last
+    period. Summary: per period of the range, billed and recognized in and through it.
+    """
+    periods = months(first, last)
+    lines: dict[str, dict[Any, Line]] = defaultdict(dict)
+    billed_in: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    recognized_in: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    for currency, billed_period, period_start, amount in cells:
+        if billed_period < first:
+            key: Any = EARLIER
+        elif billed_period > last:
+            key = LATER
+        else:
+            key = billed_period
+        line = lines[currency].setdefault(key, Line())
+        if billed_period <= last:
+            line.billed += amount
+            billed_in[currency][billed_period] += amount
+        if period_start < first:
+            line.before += amount
+        elif period_start <= last:
+            line.cells[period_start] += amount
+        if period_start <= last:
+            recognized_in[currency][period_start] += amount
+    out: dict[str, Any] = {}
+    for currency in sorted(lines):
+        by_key = lines[currency]
+        ordered = ([EARLIER] if EARLIER in by_key else []) + sorted(
+            k for k in by_key if isinstance(k, date)
+        )
+        ordered += [LATER] if LATER in by_key else []
+        rows = [(k, by_key[k]) for k in ordered]
+        total = Line()
+        for _k, line in rows:
+            total.billed += line.billed
+            total.before += line.before
+            for p, v in line.cells.items():
+                total.cells[p] += v
+        billed_before = sum(v for p, v in billed_in[currency].items() if p < first)
+        recognized_before = sum(v for p, v in recognized_in[currency].items() if p < first)
+        summary = []
+        billed_to_date, recognized_to_date = billed_before, recognized_before
+        for p in periods:
+            billed, recognized = billed_in[currency].get(p, 0), recognized_in[currency].get(p, 0)
+            billed_to_date += billed
+            recognized_to_date += recognized
+            summary.append((p, billed, recognized, billed_to_date, recognized_to_date))
+        out[currency] = {"rows": rows, "total": total, "summary": summary}
+    return out
+
+
+def _line_out(currency: str, periods: list[date], line: Line) -> dict[str, Any]:
+    recognized = line.recognized_to_date()
+    return {
+        "billed": money(line.billed, currency),
+        "recognized_before": money(line.before, currency),
+        "recognized": {period_name(p): money(line.cells.get(p, 0), currency) for p in periods},
+        "recognized_to_date": money(recognized, currency),
+        "deferred": money(line.billed - recognized, currency),
+    }
+
+
+def waterfall(
+    session: Session, principal: Principal, start_s: str | None, end_s: str | None
+) -> dict[str, Any]:
+    ws = principal.workspace_id
+    rng = period_range(session, principal, start_s, end_s)
+    periods = rng.periods
+    built = build_waterfall(repo.waterfall_cells(session, ws, rng.last), rng.first, rng.last)
+    data, totals, summary = [], [], []
+    for currency, part in built.items():
+        for key, line in part["rows"]:
+            is_period = isinstance(key, date)
+            data.append(
+                {
+                    "currency": currency,
+                    "row": "period" if is_period else key,
+                    "billed_period": period_name(key) if is_period else None,
+                    "billed_period_start": key.isoformat() if is_period else None,
+                    **_line_out(currency, periods, line),
+                }
+            )
+        totals.append({"currency": currency, **_line_out(currency, periods, part["total"])})
+        for p, billed, recognized, billed_to_date, recognized_to_date in part["summary"]:
+            summary.append(
+                {
+                    "currency": currency,
+                    "period": period_name(p),
+                    "period_start": p.isoformat(),
+                    "billed": money(billed, currency),
+                    "recognized": money(recognized, currency),
+                    "billed_to_date": money(billed_to_date, currency),
+                    "recognized_to_date": money(recognized_to_date, currency),
+                    "deferred": money(billed_to_date - recognized_to_date, currency),
+                }
+            )
+    return {
+        "periods": periods_out(session, ws, rng),
+        "data": data,
+        "totals": totals,
+        "summary": summary,
+        "meta": {
+            "start_period": period_name(rng.first),
+            "end_period": period_name(rng.last),
+            "periods": len(periods),
+        },
+    }
+
+
+SUMMARY_LINES = ("billed", "recognized", "billed_to_date", "recognized_to_date", "deferred")
+
+
+def waterfall_csv(report: dict[str, Any]) -> Iterator[list[str]]:
+    """The matrix as a spreadsheet shows it: a line per billed period (`row` = period,
+    earlier or later), a `total` line per currency, then per currency one line per
+    summary figure (`billed_in_period`, …, `deferred_at_end`) with a value per period."""
+    names = [p["name"] for p in report["periods"]]
+    yield [
+        "row",
+        "currency",
+        "billed_period",
+        "billed",
+        "recognized_before",
+        *names,
+        "recognized_to_date",
+        "deferred",
+    ]
+    for row in report["data"]:
+        yield [
+            row["row"],
+            row["currency"],
+            _text(row["billed_period"]),
+            row["billed"],
+            row["recognized_before"],
+            *[row["recognized"][n] for n in names],
+            row["recognized_to_date"],
+            row["deferred"],
+        ]
+    for row in report["totals"]:
+        yield [
+            "total",
+            row["currency"],
+            "",
+            row["billed"],
+            row["recognized_before"],
+            *[row["recognized"][n] for n in names],
+            row["recognized_to_date"],
+            row["deferred"],
+        ]
+    by_currency: dict[str, dict[str, dict[str, str]]] = defaultdict(lambda: defaultdict(dict))
+    for s in report["summary"]:
+        for figure in SUMMARY_LINES:
+            by_currency[s["currency"]][figure][s["period"]] = s[figure]
+    for currency, figures in by_currency.items():
+        for figure in SUMMARY_LINES:
+            yield [
+                f"summary_{figure}",
+                currency,
+                "",
+                "",
+                "",
+                *[figures[figure][n] for n in names],
+                "",
+                "",
+            ]
