@@ -286,3 +286,17 @@ def test_a_restart_after_a_cancellation_is_not_cancelled(ledger: Ledger) -> None
     )
     assert ledger.totals(ledger.number_of("i1")) == {"Jan'2026": 2_000}
     assert ledger.totals(ledger.number_of("i2")) == {"Mar'2026": 3_100}
+
+
+def test_refund_invoice_reverses_a_one_time_charge_and_keeps_any_excess(ledger: Ledger) -> None:
+    ledger.billing.customers("c1")
+    ledger.billing.invoices(other("o1", "c1", "one-time", "2026-03-10", 15_000))
+    ledger.billing.invoices(other("rf1", "c1", "refund", "2026-04-02", 5_000))
+    charge = ledger.number_of("o1")
+    assert ledger.totals(charge) == {"Mar'2026": 15_000, "Apr'2026": -5_000}
+    assert ledger.events(charge)["revenueEventDetails"][-1]["eventType"] == "Invoice Canceled"
+    ledger.billing.invoices(other("rf2", "c1", "refund", "2026-04-05", 12_000))
+    assert ledger.totals(charge) == {"Mar'2026": 15_000, "Apr'2026": -15_000}
+    excess = ledger.number_of("rf2")  # 2,000 beyond what was left of the charge
+    assert ledger.totals(excess) == {"Apr'2026": -2_000}
+    assert ledger.schedule(excess)["origin"]["kind"] == "refund"

@@ -298,12 +298,16 @@ def _invoice_schedule(
     invoice: dict[str, Any],
     rules: dict[str, dict[str, Any]],
     accounts: dict[tuple[str, str | None], str],
+    amount: int | None = None,
 ) -> dict[str, Any]:
+    """A new schedule for `invoice`, of its amount (negative for a refund) unless
+    `amount` is given."""
     rule, start, end = _rule_and_range(posting, invoice, rules)
     currency = invoice["currency"]
-    amount = minor_to_ledger(invoice["amount_cents"], minor_unit(currency))
-    if invoice["type"] == "refund":
-        amount = -amount
+    if amount is None:
+        amount = minor_to_ledger(invoice["amount_cents"], minor_unit(currency))
+        if invoice["type"] == "refund":
+            amount = -amount
     return posting.schedule(
         source_id=invoice["source_id"],
         origin="invoice",
@@ -438,8 +442,12 @@ def _cancel(
             posting.event(charge, CANCELED, reversed_amount, cut, shares, (cut, cut), note)
             charge["amount"] += reversed_amount
             posting.changed[charge["pk"]] = charge
-            continue
-        schedule = _invoice_schedule(posting, invoice, rules, accounts)
+            refund += reversed_amount
+            if refund == 0:
+                continue
+        # nothing (left) to reverse: the refund, or what exceeds the charge, is billed
+        # as a negative schedule of its own, so no refunded cent is lost
+        schedule = _invoice_schedule(posting, invoice, rules, accounts, -refund)
         posting.event(
             schedule,
             POSTED,
@@ -447,7 +455,8 @@ def _cancel(
             cut,
             _shares(schedule, schedule["amount"]),
             _recognition_span(schedule),
-            f"Refund invoice {invoice['external_id']} posted (no charge to reverse)",
+            f"Refund invoice {invoice['external_id']} posted "
+            f"({'beyond the charge it reverses' if charges else 'no charge to reverse'})",
         )
 
 
