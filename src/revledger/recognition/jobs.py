@@ -8,6 +8,7 @@ workspace back and the next start does it again, so nothing is posted twice or l
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, cast
 
 from sqlalchemy import Table, exists, or_, select
@@ -42,50 +43,28 @@ def backfill(db: Database, chunk: int = CHUNK) -> int:
         )
     for workspace_id in pending:
         with db.session(write=True) as session, session.begin():
-            _invoices(session, workspace_id, chunk)
-            _revenues(session, workspace_id, chunk)
+            for rows in _chunks(
+                session, INVOICES, INVOICES.c.date, INVOICES.c.pk, workspace_id, chunk
+            ):
+                service.post_invoices(session, workspace_id, rows, [], utcnow())
+            for rows in _chunks(
+                session, REVENUES, REVENUES.c.occurred_at, REVENUES.c.id, workspace_id, chunk
+            ):
+                service.post_revenues(session, workspace_id, rows, utcnow())
     return len(pending)
 
 
-def _invoices(session: Session, workspace_id: str, chunk: int) -> None:
-    after: tuple[Any, str] | None = None
+def _chunks(
+    session: Session, table: Table, when: Any, key: Any, workspace_id: str, size: int
+) -> Iterator[list[dict[str, Any]]]:
+    """A workspace's rows of `table` in (when, key) order, `size` at a time (keyset)."""
+    after: tuple[Any, Any] | None = None
     while True:
-        stmt = select(INVOICES).where(INVOICES.c.workspace_id == workspace_id)
+        stmt = select(table).where(table.c.workspace_id == workspace_id)
         if after is not None:
-            stmt = stmt.where(
-                or_(
-                    INVOICES.c.date > after[0],
-                    (INVOICES.c.date == after[0]) & (INVOICES.c.pk > after[1]),
-                )
-            )
-        rows = [
-            dict(r._mapping)
-            for r in session.execute(stmt.order_by(INVOICES.c.date, INVOICES.c.pk).limit(chunk))
-        ]
+            stmt = stmt.where(or_(when > after[0], (when == after[0]) & (key > after[1])))
+        rows = [dict(r._mapping) for r in session.execute(stmt.order_by(when, key).limit(size))]
         if not rows:
             return
-        service.post_invoices(session, workspace_id, rows, [], utcnow())
-        after = (rows[-1]["date"], rows[-1]["pk"])
-
-
-def _revenues(session: Session, workspace_id: str, chunk: int) -> None:
-    after: tuple[Any, str] | None = None
-    while True:
-        stmt = select(REVENUES).where(REVENUES.c.workspace_id == workspace_id)
-        if after is not None:
-            stmt = stmt.where(
-                or_(
-                    REVENUES.c.occurred_at > after[0],
-                    (REVENUES.c.occurred_at == after[0]) & (REVENUES.c.id > after[1]),
-                )
-            )
-        rows = [
-            dict(r._mapping)
-            for r in session.execute(
-                stmt.order_by(REVENUES.c.occurred_at, REVENUES.c.id).limit(chunk)
-            )
-        ]
-        if not rows:
-            return
-        service.post_revenues(session, workspace_id, rows, utcnow())
-        after = (rows[-1]["occurred_at"], rows[-1]["id"])
+        yield rows
+        after = (rows[-1][when.name], rows[-1][key.name])
