@@ -4,18 +4,23 @@ FILE.errors.csv."""
 from __future__ import annotations
 
 import csv
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 from typer.testing import CliRunner
 
 from revledger.app import create_app
-from revledger.auth.service import create_workspace
+from revledger.auth.service import Principal, create_workspace
 from revledger.cli import app
 from revledger.db import Database
+from revledger.kit.timeutil import utcnow
 from revledger.migrate import upgrade
+from revledger.uploads import files, jobs, service
+from revledger.uploads.models import Upload
 from tests.conftest import Tenant
 from tests.test_cli import fresh_pg_url, fresh_url  # noqa: F401  (fixtures)
 from tests.uploads.helpers import csv_text, sales
@@ -107,3 +112,57 @@ def test_import_to_a_running_server(live_tenant: Tenant, tmp_path: Path) -> None
     assert [r["external_id"] for r in rows] == ["z"]
     bad_key = runner.invoke(app, ["import", str(path), "--server", server, "--api-key", "nope"])
     assert bad_key.exit_code == 2
+
+
+def test_error_file_for_a_header_failure_and_no_stale_one(
+    local: dict[str, Any], tmp_path: Path
+) -> None:
+    path = tmp_path / "sales.csv"
+    path.write_text(
+        csv_text([["sale", "1.00", "USD", "s1"]], ["type", "amount", "currency", "external_id"])
+    )
+    result = _import(local, path, "--source", "stripe", "--template", "revenues")
+    assert result.exit_code == 2, result.output
+    rows = list(csv.DictReader((tmp_path / "sales.csv.errors.csv").open()))
+    assert [(r["error_row_number"], r["error_column"], r["error_code"]) for r in rows] == [
+        ("0", "occurred_at", "MISSING_COLUMN")
+    ]
+    # The file fixed and imported again: no errors, so no (stale) error file.
+    path.write_text(csv_text(sales(1)))
+    result = _import(local, path, "--source", "stripe")
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "sales.csv.errors.csv").exists()
+
+
+def test_an_interrupted_local_import_is_finished_by_the_next(
+    local: dict[str, Any], tmp_path: Path
+) -> None:
+    db = Database(local["url"])
+    directory = files.upload_dir(db.url)
+    sink = files.Sink(directory)
+    sink.write(csv_text(sales(10, "k")).encode())
+    sink.close()
+    principal = Principal(local["workspace_id"], "cli", frozenset({"admin"}))
+    with db.session(write=True) as session, session.begin():
+        created, _ = service.create_upload(
+            session, principal, sink, directory, "k.csv", None, "stripe", None
+        )
+    owner = service.request_owner(created.id)
+    assert jobs.claim(db, created.id, owner)
+    # The process "dies" after 4 rows; its lease runs out.
+    assert jobs.process(db, created.id, owner, chunk_size=4, stop_after_chunks=1) == "staging"
+    with db.session(write=True) as session, session.begin():
+        session.execute(
+            update(Upload)
+            .where(Upload.id == created.id)
+            .values(lease_until=utcnow() - timedelta(seconds=1))
+        )
+    path = tmp_path / "next.csv"
+    path.write_text(csv_text(sales(2, "n")))
+    result = _import(local, path, "--source", "stripe")
+    assert result.exit_code == 0, result.output
+    assert "Resumed 1 interrupted upload" in result.output
+    with db.session() as session:
+        done = service.get_upload(session, local["workspace_id"], created.id)
+        assert (done.status, done.rows_posted, done.rows_duplicate) == ("completed", 10, 0)
+    db.dispose()

@@ -89,19 +89,20 @@ def _summary(console: Console, data: dict[str, Any]) -> None:
         console.print(data["message"])
 
 
-def _pick_workspace(db: Database, wanted: str | None) -> str:
+def _pick_workspace(db: Database, wanted: str | None) -> tuple[str, str]:
+    """(id, timezone) of the workspace to import into."""
     with db.session() as session:
         rows = repository.workspaces(session)
     if wanted:
         for row in rows:
             if wanted in (row.id, row.name):
-                return str(row.id)
+                return str(row.id), str(row.timezone)
         raise ImportFailed(f"no workspace '{wanted}' in this database")
     if len(rows) == 1:
-        return str(rows[0].id)
+        return str(rows[0].id), str(rows[0].timezone)
     demo = [r for r in rows if r.is_demo]
     if len(demo) == 1:
-        return str(demo[0].id)
+        return str(demo[0].id), str(demo[0].timezone)
     if not rows:
         raise ImportFailed("this database has no workspace: `revledger workspace create NAME`")
     raise ImportFailed("this database has several workspaces: choose one with --workspace")
@@ -115,14 +116,19 @@ def run_local(
     source: str | None,
     workspace: str | None,
 ) -> tuple[dict[str, Any], Path | None]:
-    workspace_id = _pick_workspace(db, workspace)
+    workspace_id, timezone = _pick_workspace(db, workspace)
+    # An earlier import stopped in the middle (its process killed) is finished first:
+    # nothing else would resume it when no server runs on this database.
+    resumed = jobs.run_until_idle(db, workspace_id=workspace_id)
+    if resumed:
+        console.print(f"Resumed {resumed} interrupted upload(s) of this workspace first.")
     directory = files.upload_dir(db.url)
     sink = files.Sink(directory)
     try:
         with path.open("rb") as f:
             files.copy_into(sink, f)
         sink.close()
-        principal = Principal(workspace_id, "cli", frozenset({"admin"}))
+        principal = Principal(workspace_id, "cli", frozenset({"admin"}), timezone)
         with db.session(write=True) as session, session.begin():
             upload, _ = service.create_upload(
                 session, principal, sink, directory, path.name, template, source, None
@@ -147,13 +153,19 @@ def run_local(
             final = service.get_upload(session, workspace_id, upload.id)
             data = service.upload_out(final)
             bar.update(data)
-            errors_path = None
-            if final.rows_error:
-                errors_path = _errors_path(path)
+            errors_path = _errors_path(path)
+            if _has_errors(data):
                 with errors_path.open("w", encoding="utf-8", newline="") as out:
                     for text in service.errors_csv(session, final):
                         out.write(text)
-    return data, errors_path
+            else:
+                errors_path.unlink(missing_ok=True)  # from an earlier run of this file
+    return data, errors_path if _has_errors(data) else None
+
+
+def _has_errors(data: dict[str, Any]) -> bool:
+    """Rows in error, or a failed upload (whose errors may be the header's alone)."""
+    return bool(data["rows_error"]) or data["status"] == "failed"
 
 
 def _errors_path(path: Path) -> Path:
@@ -182,6 +194,7 @@ def run_remote(
         data = response.json()["data"]
         with _progress(console) as progress:
             bar = _Bar(progress, data.get("rows_total"))
+            bar.update(data)
             while data["status"] not in EXIT_CODES:
                 time.sleep(poll_seconds)
                 reply = http.get(f"/api/v1/uploads/{data['id']}")
@@ -189,9 +202,8 @@ def run_remote(
                     raise ImportFailed(_describe(reply))
                 data = reply.json()["data"]
                 bar.update(data)
-        errors_path = None
-        if data["rows_error"]:
-            errors_path = _errors_path(path)
+        errors_path = _errors_path(path)
+        if _has_errors(data):
             with (
                 http.stream(
                     "GET", f"/api/v1/uploads/{data['id']}/errors", headers={"Accept": "text/csv"}
@@ -200,7 +212,9 @@ def run_remote(
             ):
                 for chunk in stream.iter_bytes():
                     out.write(chunk)
-    return data, errors_path
+        else:
+            errors_path.unlink(missing_ok=True)  # from an earlier run of this file
+    return data, errors_path if _has_errors(data) else None
 
 
 def _describe(response: httpx.Response) -> str:

@@ -76,11 +76,18 @@ def by_idempotency_key(session: Session, workspace_id: str, key: str) -> Upload 
 
 
 def page(
-    session: Session, workspace_id: str, status: str | None, offset: int, limit: int
+    session: Session,
+    workspace_id: str,
+    status: str | None,
+    target: str | None,
+    offset: int,
+    limit: int,
 ) -> tuple[list[Upload], int]:
     where = [Upload.workspace_id == workspace_id]
     if status is not None:
         where.append(Upload.status == status)
+    if target is not None:
+        where.append(Upload.target == target)
     rows = session.scalars(
         select(Upload)
         .where(*where)
@@ -139,6 +146,12 @@ def advance(
         .values(**values)
     )
     return cast(int, getattr(result, "rowcount", 0)) == 1
+
+
+def lock(session: Session, upload_id: str) -> None:
+    """Hold the upload's row until the transaction ends (PostgreSQL: FOR UPDATE; SQLite
+    write transactions are already exclusive)."""
+    session.execute(select(U.c.id).where(U.c.id == upload_id).with_for_update())
 
 
 def set_values(session: Session, upload_id: str, values: dict[str, Any]) -> None:
@@ -280,8 +293,12 @@ def header_errors(session: Session, upload_id: str) -> list[Any]:
 
 
 def workspaces(session: Session) -> list[Any]:
-    """Every workspace (id, name, is_demo): `revledger import` picks one."""
+    """Every workspace (id, name, is_demo, timezone): `revledger import` picks one."""
     from revledger.auth.models import Workspace
 
     W = cast(Table, Workspace.__table__)
-    return list(session.execute(select(W.c.id, W.c.name, W.c.is_demo).order_by(W.c.created_at)))
+    return list(
+        session.execute(
+            select(W.c.id, W.c.name, W.c.is_demo, W.c.timezone).order_by(W.c.created_at)
+        )
+    )

@@ -152,10 +152,11 @@ async def _receive(request: Request, directory: Path) -> tuple[files.Sink, dict[
                 fields["filename"] = upload.filename or "upload.csv"
                 while chunk := await upload.read(1 << 20):
                     sink.write(chunk)
-                for name in ("template", "revenue_source_id", "filename"):
+                for name in ("template", "templatename", "revenue_source_id", "filename"):
                     value = form.get(name)
                     if isinstance(value, str) and value.strip():
                         fields[name] = value.strip()
+                fields.setdefault("template", fields.get("templatename", ""))
             finally:
                 await form.close()
         elif content_type in CSV_TYPES:
@@ -198,7 +199,6 @@ def _headers_do_not_fit(exc: service.HeadersDoNotFit) -> Response:
     response_model=UploadEnvelope,
     responses={
         **responses(401, 403, 409, 422),
-        200: {"model": UploadEnvelope, "description": "Replay of an Idempotency-Key"},
         415: {"description": "Neither multipart/form-data nor text/csv"},
     },
     openapi_extra=_FILE_BODY,
@@ -214,6 +214,14 @@ async def create_upload(
     templatename: Annotated[str | None, Header(description="Zuora style: the template")] = None,
     filename: Annotated[str | None, Header(description="Zuora style: the file's name")] = None,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    source_header: Annotated[
+        str | None,
+        Header(
+            alias="revenue_source_id",
+            convert_underscores=False,
+            description="text/csv body: the source of rows without one (or ?revenue_source_id=)",
+        ),
+    ] = None,
 ) -> Response:
     """A multipart form (`file`, `template`, optional `revenue_source_id` for every row
     without one) or, as Zuora Revenue does, the CSV as a `text/csv` body with headers
@@ -230,7 +238,10 @@ async def create_upload(
                 directory,
                 fields.get("filename") or filename or "upload.csv",
                 fields.get("template") or templatename,
-                fields.get("revenue_source_id") or request.query_params.get("revenue_source_id"),
+                fields.get("revenue_source_id")
+                or request.query_params.get("revenue_source_id")
+                or source_header
+                or request.headers.get("revenue-source-id"),
                 idempotency_key,
             )
         )
@@ -241,10 +252,11 @@ async def create_upload(
         sink.discard()
         raise
     body = {"data": service.upload_out(upload)}
-    if replay:
-        return JSONOut(body, status_code=200, headers={"Idempotent-Replayed": "true"})
+    location = {"Location": f"/api/v1/uploads/{upload.id}"}
+    if replay:  # the first upload's answer again (202), as it is now
+        return JSONOut(body, status_code=202, headers={**location, "Idempotent-Replayed": "true"})
     background.add_task(jobs.run_in_background, db, upload.id)
-    return JSONOut(body, status_code=202, headers={"Location": f"/api/v1/uploads/{upload.id}"})
+    return JSONOut(body, status_code=202, headers=location)
 
 
 @router.get(
@@ -258,9 +270,10 @@ def list_uploads(
     principal: Reader,
     params: Page,
     status: Annotated[StatusParam | None, Query()] = None,
+    target: Annotated[TargetParam | None, Query()] = None,
 ) -> JSONOut:
     rows, total = service.list_uploads(
-        session, principal.workspace_id, status, params.offset, params.per_page
+        session, principal.workspace_id, status, target, params.offset, params.per_page
     )
     return JSONOut({"data": rows, "meta": page_meta(params, total)})
 

@@ -85,6 +85,10 @@ KEY_FIELDS = {
     "invoices": "id",
 }
 
+ERROR_COLUMNS = ("error_row_number", "error_column", "error_code", "error_message")
+"""The columns GET /uploads/{id}/errors (CSV) puts before a kept row's own cells. A file
+carrying them (that CSV, fixed) is still recognised by its other headers."""
+
 # Error codes of upload rows.
 MISSING_COLUMN = "MISSING_COLUMN"
 WRONG_CELL_COUNT = "WRONG_CELL_COUNT"
@@ -450,7 +454,8 @@ def fit(template: Template, header: Sequence[str]) -> int | None:
     required column is missing or a header is not one of the template's), else the
     number of headers matched."""
     lay = layout(template, header)
-    if lay.missing or lay.ignored or not lay.slots:
+    unknown = [h for h in lay.ignored if norm(h) not in ERROR_COLUMNS]
+    if lay.missing or unknown or not lay.slots:
         return None
     return len(lay.slots)
 

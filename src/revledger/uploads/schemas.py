@@ -89,13 +89,16 @@ class UploadOut(BaseModel):
     revenue_source_id: str | None
     idempotency_key: str | None
     rows_total: int | None
-    rows_processed: int
+    rows_checked: int = Field(description="Rows checked so far by pre-stage")
+    rows_processed: int = Field(description="Rows staged so far")
     rows_posted: int
     rows_duplicate: int
     rows_error: int
     rows_discarded: int
     message: str | None
+    created_at: datetime = Field(description="When the file was received (= received_at)")
     received_at: datetime
+    started_at: datetime | None = Field(description="When processing began (= pre_staging_at)")
     pre_staging_at: datetime | None
     staging_at: datetime | None
     finished_at: datetime | None
@@ -121,6 +124,7 @@ class UploadList(BaseModel):
 class ErrorOut(BaseModel):
     upload_id: str
     row_number: int = Field(description="1-based data row (the header is row 0)")
+    row: int = Field(description="The same as row_number")
     line: int = Field(description="Line of the file where the row starts (the header is 1)")
     column: str | None
     value: str | None
@@ -135,11 +139,22 @@ class ErrorList(BaseModel):
     meta: PageMeta
 
 
+class RepostError(BaseModel):
+    row_number: int | None
+    row: int | None
+    line: int
+    column: str | None
+    value: str | None
+    code: str
+    message: str
+
+
 class RepostOut(BaseModel):
     rows_total: int
     rows_posted: int
     rows_duplicate: int
     rows_error: int
+    errors: list[RepostError]
     upload: UploadOut
 
 

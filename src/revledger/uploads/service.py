@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,9 @@ from revledger.uploads import files, repository
 from revledger.uploads.files import FileProblem
 from revledger.uploads.models import Upload
 from revledger.uploads.rules import (
+    ERROR_COLUMNS,
     INVALID,
+    KEY_FIELDS,
     MAP_FIELDS,
     MISSING_COLUMN,
     MISSING_VALUE,
@@ -44,6 +46,7 @@ from revledger.uploads.rules import (
     Template,
     fit,
     layout,
+    norm,
 )
 from revledger.uploads.templates import BUILTIN, check_template
 
@@ -51,7 +54,6 @@ LEASE = timedelta(seconds=60)
 """How long an upload stays with the process working on it without news of it (each
 chunk renews it). A process that stopped loses it after this; another then resumes."""
 POSTED, DUPLICATE, ERROR = "posted", "duplicate", "error"
-ERROR_COLUMNS = ("error_row_number", "error_column", "error_code", "error_message")
 
 
 # --- templates ----------------------------------------------------------------------------
@@ -163,7 +165,9 @@ def upload_out(u: Upload) -> dict[str, Any]:
         "rows_error": u.rows_error,
         "rows_discarded": u.rows_discarded,
         "message": u.message,
+        "created_at": u.received_at,
         "received_at": u.received_at,
+        "started_at": u.pre_staging_at,
         "pre_staging_at": u.pre_staging_at,
         "staging_at": u.staging_at,
         "finished_at": u.finished_at,
@@ -260,7 +264,7 @@ def create_upload(
         template_name=template.name,
         template_version=template.version,
         target=template.target,
-        template_definition=template.definition_json(),
+        template_definition=_applied(template, principal.timezone).definition_json(),
         sha256=sink.sha256,
         size_bytes=sink.size,
         path=str(final_path),
@@ -295,6 +299,15 @@ def create_upload(
     return upload, False
 
 
+def _applied(template: Template, workspace_timezone: str | None) -> Template:
+    """The template as this upload applies it (the copy the upload keeps): a template
+    without a timezone reads values without an offset in the workspace's timezone (its
+    setting, UTC unless changed), the zone in which the workspace's dates are taken."""
+    if template.timezone is not None:
+        return template
+    return replace(template, timezone=workspace_timezone or "UTC")
+
+
 def request_owner(upload_id: str) -> str:
     """The lease owner of an upload between its POST and its background processing."""
     return f"request:{upload_id}"
@@ -327,9 +340,14 @@ def get_upload(session: Session, workspace_id: str, upload_id: str) -> Upload:
 
 
 def list_uploads(
-    session: Session, workspace_id: str, status: str | None, offset: int, limit: int
+    session: Session,
+    workspace_id: str,
+    status: str | None,
+    target: str | None,
+    offset: int,
+    limit: int,
 ) -> tuple[list[dict[str, Any]], int]:
-    rows, total = repository.page(session, workspace_id, status, offset, limit)
+    rows, total = repository.page(session, workspace_id, status, target, offset, limit)
     return [upload_out(u) for u in rows], total
 
 
@@ -369,7 +387,8 @@ def errors_csv(session: Session, upload: Upload) -> Iterator[str]:
     upload with the same template; the error columns are ignored there)."""
     header = orjson.loads(upload.header)
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
+    # The template's delimiter, so that the file goes back through the same template.
+    writer = csv.writer(buf, delimiter=upload_template(upload).delimiter, lineterminator="\r\n")
     writer.writerow([*ERROR_COLUMNS, *header])
     for e in repository.header_errors(session, upload.id):
         writer.writerow([0, e.column or "", e.code, e.message, *([""] * len(header))])
@@ -602,46 +621,49 @@ def repost(session: Session, principal: Principal, upload_id: str, path: Path) -
             f"Upload {upload_id} failed in pre-stage and staged nothing: correct the file "
             "and upload it again (its errors are at GET /api/v1/uploads/{id}/errors)"
         )
+    repository.lock(session, upload.id)  # one repost or discard of an upload at a time
+    session.refresh(upload)
     template = upload_template(upload)
     header = _header(path, template)
-    if "error_row_number" not in [h.strip().lower() for h in header]:
-        raise field_error(
-            "file",
-            "needs the error_row_number column of GET /api/v1/uploads/{id}/errors "
-            "(Accept: text/csv) to know which staged rows it corrects",
-        )
     lay = layout(template, header)
     if lay.missing:
         raise field_error("file", f"lacks the required columns {', '.join(lay.missing)}")
-    number_at = [h.strip().lower() for h in header].index("error_row_number")
     original = orjson.loads(upload.header)
+    number_of = _row_matcher(session, upload, template, original, header, lay)
     position = {h: i for i, h in enumerate(header)}
     converter = Converter(lay, upload.revenue_source_id)
     totals = {"rows_total": 0, POSTED: 0, DUPLICATE: 0, ERROR: 0}
     failures: list[dict[str, Any]] = []
     chunk: list[tuple[int, int, list[str]]] = []
 
+    seen: set[int] = set()
+
     def flush() -> None:
         staged = repository.rows_by_number(session, upload.id, [n for n, _l, _c in chunk])
-        valid = [
-            (n, staged[n].line, c)
-            for n, _l, c in chunk
-            if n in staged and staged[n].phase == "stage"
-        ]
-        for n, line, _c in chunk:
-            if n not in staged or staged[n].phase != "stage":
-                totals[ERROR] += 1
-                failures.append(
-                    {
-                        "row_number": n,
-                        "row": n,
-                        "line": line,
-                        "column": "error_row_number",
-                        "value": str(n),
-                        "code": "NOT_STAGED",
-                        "message": f"row {n} is not a staged error of this upload",
-                    }
-                )
+        valid = []
+        for n, line, c in chunk:
+            if n in staged and staged[n].phase == "stage" and n not in seen:
+                seen.add(n)
+                valid.append((n, staged[n].line, c))
+                continue
+            totals[ERROR] += 1
+            failures.append(
+                {
+                    "row_number": n if n >= 0 else None,
+                    "row": n if n >= 0 else None,
+                    "line": line,
+                    "column": "error_row_number",
+                    "value": str(n) if n >= 0 else None,
+                    "code": "NOT_STAGED",
+                    "message": (
+                        f"row {n} is corrected twice in this file"
+                        if n in seen
+                        else f"row {n} is not a staged error of this upload"
+                        if n >= 0
+                        else "this line matches no staged error row of this upload"
+                    ),
+                }
+            )
         judged = post_rows(session, upload.workspace_id, lay, converter, valid)
         done = [j.row_number for j in judged if j.status != ERROR]
         repository.remove_rows(session, upload.id, done)
@@ -649,7 +671,10 @@ def repost(session: Session, principal: Principal, upload_id: str, path: Path) -
         new_errors = []
         for j in failed:
             new_errors.extend(error_rows(upload, j.row_number, j.line, j.problems, "stage"))
-            cells = [j.cells[position[h]] if h in position else "" for h in original]
+            cells = [
+                j.cells[position[h]] if position.get(h, len(j.cells)) < len(j.cells) else ""
+                for h in original
+            ]
             repository.set_row_cells(session, upload.id, j.row_number, orjson.dumps(cells).decode())
             failures.extend(
                 {"row_number": j.row_number, "row": j.row_number, "line": j.line, **p.out()}
@@ -663,9 +688,7 @@ def repost(session: Session, principal: Principal, upload_id: str, path: Path) -
     try:
         for _n, line, cells in files.records(path, template.delimiter):
             totals["rows_total"] += 1
-            raw = cells[number_at].strip() if number_at < len(cells) else ""
-            number = int(raw) if raw.isdigit() else -1
-            chunk.append((number, line, cells))
+            chunk.append((number_of(cells), line, cells))
             if len(chunk) >= 1000:
                 flush()
         if chunk:
@@ -700,8 +723,59 @@ def repost(session: Session, principal: Principal, upload_id: str, path: Path) -
     }
 
 
+def _row_matcher(
+    session: Session,
+    upload: Upload,
+    template: Template,
+    original: list[str],
+    header: list[str],
+    lay: Layout,
+) -> Callable[[list[str]], int]:
+    """How a line of a repost file finds the staged row it corrects: its
+    `error_row_number` (the CSV of GET /uploads/{id}/errors), or else, for a file with
+    the upload's own columns only, the row's key (external_id; id) among the staged
+    rows. -1: no staged row."""
+    names = [norm(h) for h in header]
+    if "error_row_number" in names:
+        at = names.index("error_row_number")
+
+        def by_number(cells: list[str]) -> int:
+            raw = cells[at].strip() if at < len(cells) else ""
+            return int(raw) if raw.isascii() and raw.isdigit() else -1
+
+        return by_number
+    key_field = KEY_FIELDS[template.target]
+    key_header = lay.header_by_field.get(key_field)
+    old_header = layout(template, original).header_by_field.get(key_field)
+    if key_header is None or old_header is None:
+        raise field_error(
+            "file",
+            "needs the error_row_number column of GET /api/v1/uploads/{id}/errors "
+            f"(Accept: text/csv), or the {key_field} column, to know which staged rows "
+            "it corrects",
+        )
+    at = names.index(norm(key_header))
+    old_at = original.index(old_header)
+    staged: dict[str, list[int]] = {}
+    for batch in repository.row_batches(session, upload.id):
+        for row in batch:
+            if row.phase != "stage":
+                continue
+            cells = orjson.loads(row.cells)
+            key = cells[old_at].strip() if old_at < len(cells) else ""
+            staged.setdefault(key, []).append(row.row_number)
+
+    def by_key(cells: list[str]) -> int:
+        numbers = staged.get(cells[at].strip() if at < len(cells) else "")
+        return numbers.pop(0) if numbers else -1
+
+    return by_key
+
+
 def discard(session: Session, principal: Principal, upload_id: str) -> dict[str, Any]:
     upload = _editable(session, principal, upload_id)
+    repository.lock(session, upload.id)
+    session.refresh(upload)
     removed = repository.clear(session, upload.id)
     if removed:
         repository.add_counts(
