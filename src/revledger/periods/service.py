@@ -41,23 +41,18 @@ class Calendar:
     periods: dict[date, str] = field(default_factory=dict)
     """start date -> status"""
     added: list[dict[str, Any]] = field(default_factory=list)
+    first_open: date | None = None
+    """The month after the last closed period; None when none is closed (nothing to
+    redirect). Fixed for the posting: `need` only ever adds open periods."""
 
-    @property
-    def first_open(self) -> date | None:
-        """The first open period, or the month after the last closed one; None when the
-        workspace has no closed period (nothing to redirect)."""
+    def __post_init__(self) -> None:
         closed = [start for start, status in self.periods.items() if status == CLOSED]
-        if not closed:
-            return None
-        return next_month(max(closed))
+        self.first_open = next_month(max(closed)) if closed else None
 
     def place(self, month: date) -> date:
         """The period an amount dated in `month` is posted to."""
         first_open = self.first_open
         return first_open if first_open is not None and month < first_open else month
-
-    def is_closed(self, start: date) -> bool:
-        return self.periods.get(start) == CLOSED
 
     def need(self, months: Iterable[date], now: datetime) -> None:
         """Create the periods these months fall in, and any between them and the

@@ -173,24 +173,6 @@ def schedule_by_number(session: Session, workspace_id: str, number: int) -> Row[
     ).first()
 
 
-def schedule_totals(session: Session, schedule_pk: str, first_open: date | None) -> dict[str, int]:
-    """Billed, recognized (items in real periods), undistributed (Open-Ended) and the part
-    recognized in closed periods, of one schedule."""
-    billed = session.scalar(
-        select(func.coalesce(func.sum(EVENTS.c.amount), 0)).where(
-            EVENTS.c.schedule_pk == schedule_pk
-        )
-    )
-    rows = session.execute(
-        select(ITEMS.c.period_start, func.sum(ITEMS.c.amount))
-        .where(ITEMS.c.schedule_pk == schedule_pk)
-        .group_by(ITEMS.c.period_start)
-    ).all()
-    recognized = sum(int(r[1]) for r in rows if r[0] != OPEN_ENDED)
-    open_ended = sum(int(r[1]) for r in rows if r[0] == OPEN_ENDED)
-    return {"billed": int(billed or 0), "recognized": recognized, "undistributed": open_ended}
-
-
 def events_page(session: Session, schedule_pk: str, offset: int, limit: int) -> list[Row[Any]]:
     return list(
         session.execute(
