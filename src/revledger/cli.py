@@ -110,10 +110,12 @@ def worker(
     poll: Annotated[float, typer.Option(help="Seconds between polls when idle")] = 1.0,
 ) -> None:
     """Recalculate metrics of the customers imports have queued (several may run at once
-    on PostgreSQL: they share the work and never take one customer twice)."""
+    on PostgreSQL: they share the work and never take one customer twice), and resume
+    uploads whose server stopped in the middle of them."""
     from revledger.db import Database
     from revledger.metrics.jobs import Worker, run_until_idle
     from revledger.migrate import upgrade
+    from revledger.uploads import jobs as uploads
 
     url = _database_url()
     upgrade(url)
@@ -121,12 +123,18 @@ def worker(
     try:
         if once:
             done = run_until_idle(db, batch_size)
-            console.print(f"Recalculated {done} customers")
+            resumed = uploads.run_until_idle(db)
+            console.print(f"Recalculated {done} customers; finished {resumed} uploads")
             return
         console.print(f"revledger worker on {_redact(url)} (Ctrl+C to stop)")
         loop = Worker(db, poll_seconds=poll, batch_size=batch_size)
-        with contextlib.suppress(KeyboardInterrupt):
-            loop.run()
+        resumer = uploads.Worker(db)
+        resumer.start()
+        try:
+            with contextlib.suppress(KeyboardInterrupt):
+                loop.run()
+        finally:
+            resumer.stop()
     finally:
         db.dispose()
 
