@@ -12,13 +12,16 @@ from sqlalchemy import (
     Connection,
     RowMapping,
     Table,
+    bindparam,
     func,
     literal_column,
     or_,
     select,
     text,
+    true,
     tuple_,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -142,12 +145,36 @@ def add_day_counts(session: Session, counts: dict[tuple[str, date, str, str, str
 def by_keys(
     session: Session, workspace_id: str, keys: Sequence[tuple[str, str]]
 ) -> dict[tuple[str, str], RowMapping]:
+    """The stored records with these (source id, external id) keys.
+
+    PostgreSQL: the keys as two arrays, `unnest`ed and joined LATERAL to one probe of the
+    unique index each; a `(source, id) IN (…)` list of 2,000 pairs was planned as a scan
+    of the whole source filtered by a 2,000-way OR (40 times slower at 10,000 rows)."""
     if not keys:
         return {}
-    stmt = select(*RECORD_COLUMNS).where(
-        R.c.workspace_id == workspace_id,
-        tuple_(R.c.revenue_source_id, R.c.external_id).in_(list(keys)),
-    )
+    if _is_postgresql(session):
+        sources = bindparam(None, [k[0] for k in keys], type_=ARRAY(R.c.revenue_source_id.type))
+        ids = bindparam(None, [k[1] for k in keys], type_=ARRAY(R.c.external_id.type))
+        wanted = func.unnest(sources, ids).table_valued("sid", "xid").render_derived(name="w")
+        found = (
+            select(*RECORD_COLUMNS)
+            .where(
+                R.c.workspace_id == workspace_id,
+                R.c.revenue_source_id == wanted.c.sid,
+                R.c.external_id == wanted.c.xid,
+            )
+            .lateral("found")
+        )
+        stmt = (
+            select(*(found.c[c.name] for c in RECORD_COLUMNS))
+            .select_from(wanted)
+            .join(found, true())
+        )
+    else:
+        stmt = select(*RECORD_COLUMNS).where(
+            R.c.workspace_id == workspace_id,
+            tuple_(R.c.revenue_source_id, R.c.external_id).in_(list(keys)),
+        )
     return {(r["revenue_source_id"], r["external_id"]): r for r in session.execute(stmt).mappings()}
 
 

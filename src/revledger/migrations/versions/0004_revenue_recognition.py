@@ -79,9 +79,7 @@ def upgrade() -> None:
         sa.Column("pk", sa.String(36), primary_key=True),
         sa.Column("workspace_id", sa.String(36), nullable=False),
         sa.Column("number", sa.BigInteger(), nullable=False),
-        sa.Column(
-            "schedule_pk", sa.String(36), sa.ForeignKey("revenue_schedules.pk"), nullable=False
-        ),
+        sa.Column("schedule_pk", sa.String(36), nullable=False),
         sa.Column("event_type", sa.String(40), nullable=False),
         sa.Column("amount", sa.BigInteger(), nullable=False),
         sa.Column("currency", sa.String(3), nullable=False),
@@ -97,7 +95,7 @@ def upgrade() -> None:
     op.create_index("ix_revenue_events_billed", "revenue_events", ["workspace_id", "billed_period"])
     op.create_table(
         "revenue_items",
-        sa.Column("event_pk", sa.String(36), sa.ForeignKey("revenue_events.pk"), primary_key=True),
+        sa.Column("event_pk", sa.String(36), primary_key=True),
         sa.Column("period_start", sa.Date(), primary_key=True),
         sa.Column("workspace_id", sa.String(36), nullable=False),
         sa.Column("schedule_pk", sa.String(36), nullable=False),
