@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from revledger.db import Base
@@ -40,8 +40,24 @@ class RevenueSchedule(Base):
     __table_args__ = (
         UniqueConstraint("workspace_id", "origin", "origin_pk", name="uq_revenue_schedules_origin"),
         UniqueConstraint("workspace_id", "number", name="uq_revenue_schedules_number"),
-        Index("ix_revenue_schedules_subscription", "workspace_id", "source_id", "subscription_id"),
-        Index("ix_revenue_schedules_customer", "workspace_id", "source_id", "customer_id"),
+        # only invoices' schedules are looked up by subscription or customer (cancellations,
+        # refunds); partial, so a revenue record's schedule costs these indexes nothing
+        Index(
+            "ix_revenue_schedules_subscription",
+            "workspace_id",
+            "source_id",
+            "subscription_id",
+            postgresql_where=text("origin = 'invoice'"),
+            sqlite_where=text("origin = 'invoice'"),
+        ),
+        Index(
+            "ix_revenue_schedules_customer",
+            "workspace_id",
+            "source_id",
+            "customer_id",
+            postgresql_where=text("origin = 'invoice'"),
+            sqlite_where=text("origin = 'invoice'"),
+        ),
     )
 
     pk: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -64,15 +64,20 @@ def upgrade() -> None:
             "workspace_id", "origin", "origin_pk", name="uq_revenue_schedules_origin"
         ),
     )
+    invoices_only = sa.text("origin = 'invoice'")
     op.create_index(
         "ix_revenue_schedules_customer",
         "revenue_schedules",
         ["workspace_id", "source_id", "customer_id"],
+        postgresql_where=invoices_only,
+        sqlite_where=invoices_only,
     )
     op.create_index(
         "ix_revenue_schedules_subscription",
         "revenue_schedules",
         ["workspace_id", "source_id", "subscription_id"],
+        postgresql_where=invoices_only,
+        sqlite_where=invoices_only,
     )
     op.create_table(
         "revenue_events",
