@@ -300,3 +300,21 @@ def test_refund_invoice_reverses_a_one_time_charge_and_keeps_any_excess(ledger: 
     excess = ledger.number_of("rf2")  # 2,000 beyond what was left of the charge
     assert ledger.totals(excess) == {"Apr'2026": -2_000}
     assert ledger.schedule(excess)["origin"]["kind"] == "refund"
+
+
+def test_dates_and_periods_out_of_range_are_422(ledger: Ledger) -> None:
+    number = _annual(ledger, 120_000, recognition_rule="manual")
+    base = f"/api/v1/revenue-schedules/{number}"
+    for body in (
+        {"start_date": "2026-01-01", "end_date": "9999-12-31"},
+        {"start_date": "0001-01-01", "end_date": "2026-01-31"},
+    ):
+        response = ledger.http.put(f"{base}/distribute-revenue-with-date-range", json=body)
+        assert response.status_code == 422, response.text
+    response = ledger.http.put(
+        f"{base}/distribute-revenue-across-accounting-periods",
+        json=[{"accounting_period": "Dec'9999", "amount": "1.00"}],
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "0.accounting_period"
+    assert ledger.schedule(number)["undistributed"] == "1200.00"

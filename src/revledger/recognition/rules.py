@@ -21,6 +21,7 @@ from revledger.kit.money import split_exact
 RULES = ("daily", "monthly", "on_date", "manual")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 OPEN_ENDED_NAME = "Open-Ended"
+MIN_YEAR, MAX_YEAR = 1900, 2999
 MAX_PERIODS = 250
 """Zuora: a schedule spans at most 250 accounting periods."""
 
@@ -62,12 +63,23 @@ def parse_period(text: str) -> date:
     match = _NAME.fullmatch(value)
     if match:
         month = match.group(1).capitalize()
-        if month in MONTHS:
+        if month in MONTHS and MIN_YEAR <= int(match.group(2)) <= MAX_YEAR:
             return date(int(match.group(2)), MONTHS.index(month) + 1, 1)
     match = _YEAR_MONTH.fullmatch(value)
-    if match and 1 <= int(match.group(2)) <= 12 and int(match.group(1)) >= 1:
+    if match and 1 <= int(match.group(2)) <= 12 and MIN_YEAR <= int(match.group(1)) <= MAX_YEAR:
         return date(int(match.group(1)), int(match.group(2)), 1)
-    raise ValueError(f"'{text}' is not a period: use a name like Mar'2026 or 2026-03")
+    raise ValueError(
+        f"'{text}' is not a period: use a name like Mar'2026 or 2026-03 "
+        f"(years {MIN_YEAR}–{MAX_YEAR})"
+    )
+
+
+def check_year(day: date) -> date:
+    """Dates that decide a period stay within 1900–2999, as revenue records' do (a guard
+    against typos, and far from the calendar's ends)."""
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise ValueError(f"must be in the years {MIN_YEAR}–{MAX_YEAR}")
+    return day
 
 
 def spread(rule: str, amount: int, start: date, end: date, quantum: int) -> dict[date, int]:

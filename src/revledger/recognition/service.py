@@ -41,6 +41,7 @@ from revledger.recognition.rules import (
     MAX_PERIODS,
     OPEN_ENDED_NAME,
     RULES,
+    check_year,
     kept_before,
     month_end,
     month_start,
@@ -785,7 +786,7 @@ def distribute_range(session: Session, workspace_id: str, number: str, body: Any
     bounds = []
     for name in ("start_date", "end_date"):
         try:
-            bounds.append(parse_date(getattr(body, name)))
+            bounds.append(check_year(parse_date(getattr(body, name))))
         except ValueError as exc:
             raise field_error(name, str(exc)) from None
     start, last = bounds
