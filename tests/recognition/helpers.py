@@ -49,8 +49,8 @@ class Ledger:
                 out[name] = out.get(name, 0) + cents(item["amount"])
         return {k: v for k, v in out.items() if v}
 
-    def schedule(self, number: str) -> dict[str, Any]:
-        response = self.http.get(f"/api/v1/revenue-schedules/{number}")
+    def schedule(self, number: str, **params: Any) -> dict[str, Any]:
+        response = self.http.get(f"/api/v1/revenue-schedules/{number}", params=params)
         assert response.status_code == 200, response.text
         return dict(response.json()["data"])
 

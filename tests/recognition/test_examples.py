@@ -45,10 +45,16 @@ def test_annual_invoice_by_day(ledger: Ledger) -> None:
     # written exactly as the seed writes numbers: 17,000 cents is `170.0`
     raw = ledger.http.get(f"/api/v1/revenue-events/revenue-schedules/{number}/").text
     assert '"amount":170.0,' in raw and '"amount":140.0,' in raw
-    schedule = ledger.schedule(number)
+    schedule = ledger.schedule(number, as_of="2026-02-10")
     assert schedule["amount"] == "3650.00"
-    assert schedule["deferred"] == "0.00"  # every item sits in a period: recognized
+    assert (schedule["recognized"], schedule["deferred"]) == ("450.00", "3200.00")
+    assert schedule["as_of"] == "2026-02-10"
     assert schedule["rule"] == "daily"
+    assert ledger.schedule(number, as_of="2027-01-31")["deferred"] == "0.00"
+    before = ledger.schedule(number, as_of="2025-12-31")
+    assert (before["recognized"], before["deferred"]) == ("0.00", "3650.00")
+    bad = ledger.http.get(f"/api/v1/revenue-schedules/{number}", params={"as_of": "2026-02"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "as_of"
 
 
 def test_annual_invoice_monthly_rule(ledger: Ledger) -> None:
@@ -187,9 +193,11 @@ def test_manual_schedule_distributed_in_two_steps(ledger: Ledger) -> None:
     assert response.status_code == 200, response.text
     # 70,000 cents over 61 days: May 31 days -> 35,573.77 -> 35,574; June the rest
     assert ledger.items(number) == {"May'2026": 35_574, "Jun'2026": 34_426, "Open-Ended": -70_000}
-    schedule = ledger.schedule(number)
+    schedule = ledger.schedule(number, as_of="2026-06-30")
     assert schedule["undistributed"] == "0.00"
     assert schedule["recognized"] == "1200.00"
+    # through May: 12.50 + 487.50 + 355.74
+    assert ledger.schedule(number, as_of="2026-05-31")["recognized"] == "855.74"
 
 
 def test_distribution_is_only_for_manual_schedules(ledger: Ledger) -> None:

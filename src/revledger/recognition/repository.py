@@ -224,9 +224,12 @@ def schedules_page(
     return rows, int(total)
 
 
-def totals_of(session: Session, schedule_pks: list[str]) -> dict[str, dict[str, int]]:
-    """Recognized and undistributed per schedule, for a page of schedules."""
-    out = {pk: {"recognized": 0, "undistributed": 0} for pk in schedule_pks}
+def totals_of(
+    session: Session, schedule_pks: list[str], through: date
+) -> dict[str, dict[str, int]]:
+    """Per schedule: recognized (items in periods up to the one starting on `through`),
+    scheduled later, and undistributed (Open-Ended)."""
+    out = {pk: {"recognized": 0, "later": 0, "undistributed": 0} for pk in schedule_pks}
     if not schedule_pks:
         return out
     rows = session.execute(
@@ -235,5 +238,8 @@ def totals_of(session: Session, schedule_pks: list[str]) -> dict[str, dict[str, 
         .group_by(ITEMS.c.schedule_pk, ITEMS.c.period_start)
     )
     for pk, period_start, total in rows:
-        out[pk]["undistributed" if period_start == OPEN_ENDED else "recognized"] += int(total)
+        if period_start == OPEN_ENDED:
+            out[pk]["undistributed"] += int(total)
+        else:
+            out[pk]["recognized" if period_start <= through else "later"] += int(total)
     return out

@@ -17,6 +17,10 @@ from revledger.web import JSONOut, UnitOfWorkRoute, get_session
 
 router = APIRouter(prefix="/api/v1", tags=["revenue recognition"], route_class=UnitOfWorkRoute)
 SessionDep = Annotated[Session, Depends(get_session)]
+AS_OF = (
+    "Recognized through the end of the period containing this date "
+    "(YYYY-MM-DD; default today in the workspace's timezone)"
+)
 Reader = Annotated[Principal, Depends(requires("read:recognition"))]
 Writer = Annotated[Principal, Depends(requires("write:recognition"))]
 
@@ -62,6 +66,7 @@ def list_schedules(
     source: Annotated[str | None, Query(description="Source id or name")] = None,
     rule: Annotated[str | None, Query(description="daily, monthly, on_date or manual")] = None,
     period: Annotated[str | None, Query(description="Schedules with an item in it")] = None,
+    as_of: Annotated[str | None, Query(description=AS_OF)] = None,
 ) -> JSONOut:
     filters = {
         "customer_id": customer_id,
@@ -78,11 +83,19 @@ def list_schedules(
     responses=responses(401, 403, 404),
     summary="One revenue schedule with its totals (scope: read:recognition)",
 )
-def get_schedule(rs_number: str, session: SessionDep, principal: Reader) -> JSONOut:
-    """`amount` is what was billed, `recognized` what sits in accounting periods,
-    `deferred` the difference and `undistributed` what a manual schedule still holds in
-    `Open-Ended`."""
-    return JSONOut({"data": service.get_schedule(session, principal.workspace_id, rs_number)})
+def get_schedule(
+    rs_number: str,
+    session: SessionDep,
+    principal: Reader,
+    as_of: Annotated[str | None, Query(description=AS_OF)] = None,
+) -> JSONOut:
+    """`amount` is what was billed; `recognized` what falls in accounting periods up to
+    the end of the one containing `as_of` (default today); `deferred` the difference
+    (scheduled later, or still undistributed); `undistributed` what a manual schedule
+    still holds in `Open-Ended`."""
+    return JSONOut(
+        {"data": service.get_schedule(session, principal.workspace_id, rs_number, as_of)}
+    )
 
 
 @router.put(

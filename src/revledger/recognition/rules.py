@@ -86,8 +86,8 @@ def spread(rule: str, amount: int, start: date, end: date, quantum: int) -> dict
     """How `amount` (ledger units) falls into months under `rule` over [start, end).
 
     `on_date` (and any rule over an empty range) puts everything in `start`'s month;
-    `manual` returns nothing (the caller keeps it in Open-Ended). Months whose share is
-    zero are left out unless everything is zero.
+    `manual` returns nothing (the caller keeps it in Open-Ended). Every month the range
+    touches is there, even when its share rounds to zero.
     """
     if rule == "manual":
         return {}
@@ -99,8 +99,7 @@ def spread(rule: str, amount: int, start: date, end: date, quantum: int) -> dict
     else:
         weights = [(min(next_month(m), end) - max(m, start)).days for m in months]
     parts = split_exact(amount, weights, quantum)
-    out = {m: p for m, p in zip(months, parts, strict=True) if p != 0}
-    return out or {months[-1]: 0}
+    return dict(zip(months, parts, strict=True))
 
 
 def kept_before(rule: str, amount: int, start: date, end: date, cut: date, quantum: int) -> int:

@@ -105,16 +105,20 @@ class Posting:
         shares: dict[date, int],
         recognition: tuple[date, date] | None,
         notes: str | None,
+        difference: bool = False,
     ) -> dict[str, Any] | None:
         """Add an event whose items are `shares` (month start or OPEN_ENDED -> amount),
-        each moved to the first open period when its own is closed. Nothing is added
-        when the event changes nothing."""
+        each moved to the first open period when its own is closed: one item per period
+        the event touches, even one whose share rounds to zero. A `difference` event
+        (month-by-month change between two spreads) keeps only the periods that change.
+        Nothing is added when the event changes nothing."""
         placed: dict[date, int] = {}
         for month, value in shares.items():
             period = month if month == OPEN_ENDED else self.calendar.place(month)
             placed[period] = placed.get(period, 0) + value
-        placed = {p: v for p, v in placed.items() if v != 0}
-        if amount == 0 and not placed:
+        if difference:
+            placed = {p: v for p, v in placed.items() if v != 0}
+        if amount == 0 and not any(placed.values()) and (difference or not placed):
             return None
         billed = self.calendar.place(month_start(event_date))
         self.calendar.need([billed, *(p for p in placed if p != OPEN_ENDED)], self.now)
@@ -367,6 +371,7 @@ def _adjust(
         _recognition_span(target),
         f"Invoice {new['external_id']} updated to version {new['version']}: amount "
         f"{old['amount_cents']} -> {new['amount_cents']} minor units",
+        difference=not same_spread,
     )
     if event is not None or not same_spread:
         schedule.update({"rule": rule, "start_date": start, "end_date": end, "amount": amount})
@@ -490,7 +495,7 @@ def _reverse_from(
     shares = dict(after)
     for month, value in before.items():
         shares[month] = shares.get(month, 0) - value
-    posting.event(schedule, CANCELED, kept - amount, cut, shares, (cut, cut), note)
+    posting.event(schedule, CANCELED, kept - amount, cut, shares, (cut, cut), note, difference=True)
     schedule.update({"end_date": max(start, cut), "amount": kept})
     posting.changed[schedule["pk"]] = schedule
 
@@ -690,7 +695,9 @@ def _item_out(item: Any, event: Any, statuses: dict[date, str]) -> dict[str, Any
     }
 
 
-def schedule_out(row: Any, totals: dict[str, int]) -> dict[str, Any]:
+def schedule_out(row: Any, totals: dict[str, int], as_of: date) -> dict[str, Any]:
+    """`recognized`: the items in periods up to the end of the one containing `as_of`;
+    `deferred`: the rest of what was billed (scheduled later, or still Open-Ended)."""
     digits = minor_unit(row.currency)
     span = _recognition_span(dict(row._mapping))
     recognized = totals["recognized"]
@@ -715,13 +722,28 @@ def schedule_out(row: Any, totals: dict[str, int]) -> dict[str, Any]:
         "recognized": format_ledger(recognized, digits),
         "deferred": format_ledger(row.amount - recognized, digits),
         "undistributed": format_ledger(totals["undistributed"], digits),
+        "as_of": as_of.isoformat(),
         "created_at": row.created_at,
     }
 
 
-def get_schedule(session: Session, workspace_id: str, number: str) -> dict[str, Any]:
+def _as_of(session: Session, workspace_id: str, value: str | None) -> date:
+    """A date (default: today in the workspace's timezone)."""
+    if not value:
+        return utcnow().astimezone(get_zone(periods.timezone(session, workspace_id))).date()
+    try:
+        return check_year(parse_date(value))
+    except ValueError as exc:
+        raise field_error("as_of", str(exc)) from None
+
+
+def get_schedule(
+    session: Session, workspace_id: str, number: str, as_of: str | None = None
+) -> dict[str, Any]:
     row = _schedule_row(session, workspace_id, number)
-    return schedule_out(row, repository.totals_of(session, [row.pk])[row.pk])
+    day = _as_of(session, workspace_id, as_of)
+    totals = repository.totals_of(session, [row.pk], month_start(day))
+    return schedule_out(row, totals[row.pk], day)
 
 
 def list_schedules(
@@ -730,6 +752,7 @@ def list_schedules(
     filters: dict[str, str | None],
     period: str | None,
     page: PageParams,
+    as_of: str | None = None,
 ) -> dict[str, Any]:
     columns: dict[str, Any] = {
         "customer_id": filters.get("customer_id"),
@@ -753,8 +776,12 @@ def list_schedules(
     rows, total = repository.schedules_page(
         session, workspace_id, columns, period_start, page.offset, page.per_page
     )
-    totals = repository.totals_of(session, [r.pk for r in rows])
-    return {"data": [schedule_out(r, totals[r.pk]) for r in rows], "meta": page_meta(page, total)}
+    day = _as_of(session, workspace_id, as_of)
+    totals = repository.totals_of(session, [r.pk for r in rows], month_start(day))
+    return {
+        "data": [schedule_out(r, totals[r.pk], day) for r in rows],
+        "meta": page_meta(page, total),
+    }
 
 
 def distribute_periods(
