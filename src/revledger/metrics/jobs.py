@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from revledger.db import Database
 from revledger.kit.timeutil import get_zone, utcnow
+from revledger.kit.worker import PollingWorker
 from revledger.metrics import repository as repo
 from revledger.metrics.models import MissingRate, MrrMovement, MrrPlanMovement
 from revledger.metrics.rules import (
@@ -260,37 +260,19 @@ def run_until_idle(
         total += done
 
 
-class Worker:
-    """The recalculation loop on a daemon thread (in-process for `revledger serve`)."""
+class Worker(PollingWorker):
+    """The recalculation loop on a daemon thread (in-process for `revledger serve`); a
+    failed round keeps its marks (rolled back) and is retried."""
 
     def __init__(
         self, db: Database, poll_seconds: float = 1.0, batch_size: int = BATCH_SIZE
     ) -> None:
+        super().__init__(poll_seconds)
         self.db = db
-        self.poll_seconds = poll_seconds
         self.batch_size = batch_size
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self.run, name="revledger-worker", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 30) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                done = run_once(self.db, self.batch_size)
-            except Exception:  # keep the loop alive; the marks survive the rollback
-                log.exception("metrics recalculation failed; retrying")
-                done = 0
-                self._stop.wait(self.poll_seconds * 5)
-            if not done:
-                self._stop.wait(self.poll_seconds)
+    def poll(self) -> int:
+        return run_once(self.db, self.batch_size)
 
 
 def worker_enabled() -> bool:

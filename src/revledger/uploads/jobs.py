@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Session
 from revledger.db import Database
 from revledger.kit.ids import new_id
 from revledger.kit.timeutil import utcnow
+from revledger.kit.worker import PollingWorker
 from revledger.uploads import files, repository, service
 from revledger.uploads.files import FileProblem
 from revledger.uploads.models import Upload
@@ -355,32 +355,19 @@ def run_until_idle(db: Database, workspace_id: str | None = None) -> int:
         total += done
 
 
-class Worker:
+class Worker(PollingWorker):
     """Resumes uploads whose processor stopped (a restarted server), on a daemon thread."""
 
+    name = "revledger-uploads"
+
     def __init__(self, db: Database, poll_seconds: float = 5.0) -> None:
+        super().__init__(poll_seconds)
         self.db = db
-        self.poll_seconds = poll_seconds
         self.owner = new_owner()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self.run, name="revledger-uploads", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 30) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                run_once(self.db, owner=self.owner)
-            except Exception:
-                log.exception("upload worker: poll failed; retrying")
-            self._stop.wait(self.poll_seconds)
+    def poll(self) -> int:
+        run_once(self.db, owner=self.owner)
+        return 0  # a resumed upload ran to its end in the round: wait before the next
 
 
 def worker_enabled(default: bool) -> bool:
