@@ -44,14 +44,11 @@ from __future__ import annotations
 import argparse
 import calendar
 import cProfile
-import http.client
 import io
 import os
 import pstats
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -67,6 +64,7 @@ from urllib.parse import quote
 
 import orjson
 import psycopg
+from benchhttp import Server, chunks, post_all, request
 from psycopg import sql
 
 try:
@@ -198,103 +196,6 @@ def generate(n_invoices: int, seed: int) -> tuple[list[Invoice], int]:
 
 
 # ------------------------------------------------------------------------ server
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
-def request(
-    port: int, method: str, path: str, key: str, body: bytes | None = None
-) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection(HOST, port, timeout=900)
-    try:
-        headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
-
-
-class Server:
-    def __init__(self, url: str, workers: int, log: Path) -> None:
-        self.port = free_port()
-        env = {**os.environ, "REVLEDGER_DATABASE_URL": url, "REVLEDGER_LOG_LEVEL": "WARNING"}
-        exe = Path(sys.executable).with_name("revledger")
-        self._log = log.open("wb")
-        self.proc = subprocess.Popen(
-            [
-                str(exe),
-                "serve",
-                "--port",
-                str(self.port),
-                "--workers",
-                str(workers),
-                "--no-metrics-worker",
-            ],
-            env=env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self.log = log
-
-    def wait_ready(self, key: str) -> None:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(self.log.read_text())
-            try:
-                if request(self.port, "GET", "/api/v1/ping", key)[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError("server not ready")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self._log.close()
-
-
-def post_all(port: int, key: str, path: str, bodies: list[bytes], clients: int) -> float:
-    """POST every body with `clients` concurrent connections; seconds taken."""
-    queue = list(reversed(bodies))
-    lock = threading.Lock()
-    errors: list[str] = []
-
-    def run() -> None:
-        while True:
-            with lock:
-                if not queue or errors:
-                    return
-                body = queue.pop()
-            status, out = request(port, "POST", path, key, body)
-            result = orjson.loads(out).get("result") if status == 200 else None
-            if status != 200 or any(r["import_status"] != "inserted" for r in result or []):
-                with lock:
-                    errors.append(f"{status} {out[:500]!r}")
-
-    t0 = time.perf_counter()
-    threads = [threading.Thread(target=run) for _ in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise RuntimeError(f"import failed: {errors[0]}")
-    return time.perf_counter() - t0
-
-
-def chunks(items: list[Any], size: int) -> list[list[Any]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def analyze(conninfo: str) -> float:
@@ -853,11 +754,15 @@ def main() -> None:
             port, "POST", "/api/v1/revenue-sources", key, orjson.dumps({"name": "billing"})
         )
         assert status == 201, out
-        post_all(port, key, "/api/v1/plans", [orjson.dumps(plan_bodies())], 1)
+        post_all(
+            port, key, "/api/v1/plans", [orjson.dumps(plan_bodies())], 1, accepted=("inserted",)
+        )
         bodies = [orjson.dumps(b) for b in chunks(customer_bodies(invoices), 1000)]
-        secs = post_all(port, key, "/api/v1/customers", bodies[:2], 1)
+        secs = post_all(port, key, "/api/v1/customers", bodies[:2], 1, accepted=("inserted",))
         secs += analyze(conninfo)
-        secs += post_all(port, key, "/api/v1/customers", bodies[2:], args.clients)
+        secs += post_all(
+            port, key, "/api/v1/customers", bodies[2:], args.clients, accepted=("inserted",)
+        )
         print(f"customers through the API: {n_customers:,} in {secs:.1f} s")
 
         # 1. schedule and event creation = the invoice import with recognition inline
@@ -865,9 +770,13 @@ def main() -> None:
         load_before = load_average()
         b0, t0_jiffies = cpu_times()
         with Sampler(conninfo, name) as sampler:
-            import_s = post_all(port, key, "/api/v1/invoices", bodies[:2], 1)
+            import_s = post_all(
+                port, key, "/api/v1/invoices", bodies[:2], 1, accepted=("inserted",)
+            )
             import_s += analyze(conninfo)  # as autovacuum would after the first requests
-            import_s += post_all(port, key, "/api/v1/invoices", bodies[2:], args.clients)
+            import_s += post_all(
+                port, key, "/api/v1/invoices", bodies[2:], args.clients, accepted=("inserted",)
+            )
         b1, t1_jiffies = cpu_times()
         machine_busy = (b1 - b0) / max(1, t1_jiffies - t0_jiffies) * (os.cpu_count() or 1)
         analyze_s = analyze(conninfo)
