@@ -9,7 +9,14 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from revledger.kit.money import format_milli, from_milli, parse_amount, round_half_up, to_milli
+from revledger.kit.money import (
+    format_milli,
+    from_milli,
+    parse_amount,
+    round_half_up,
+    split_exact,
+    to_milli,
+)
 
 LIMIT = 10**12
 MAX_OK = Decimal("999999999999.999")
@@ -213,3 +220,21 @@ def test_round_half_up_rounds_half_away_from_zero(value: str, places: int, expec
     result = round_half_up(Decimal(value), places)
     assert result == Decimal(expected)
     assert str(result) == expected
+
+
+def test_split_of_a_tiny_amount_never_gives_a_share_of_the_wrong_sign() -> None:
+    # 7 cents over 12 months: rounding each share up (1 cent) would leave -4 for the last
+    parts = split_exact(7, [1] * 12, 1)
+    assert sum(parts) == 7 and all(p in (0, 1) for p in parts)
+    assert split_exact(100, [1, 1, 1], 1) == [33, 33, 34]  # the rule otherwise
+
+
+@given(
+    amount=st.integers(min_value=-(10**12), max_value=10**12),
+    weights=st.lists(st.integers(min_value=1, max_value=31), min_size=1, max_size=250),
+    quantum=st.sampled_from([1, 10, 100, 10_000]),
+)
+def test_split_is_exact_and_keeps_the_sign(amount: int, weights: list[int], quantum: int) -> None:
+    parts = split_exact(amount, weights, quantum)
+    assert sum(parts) == amount
+    assert all(p * amount >= 0 for p in parts)

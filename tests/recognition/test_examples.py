@@ -326,3 +326,19 @@ def test_dates_and_periods_out_of_range_are_422(ledger: Ledger) -> None:
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["field"] == "0.accounting_period"
     assert ledger.schedule(number)["undistributed"] == "1200.00"
+
+
+def test_huge_distribution_amount_is_422_and_the_list_honours_as_of(ledger: Ledger) -> None:
+    number = _annual(ledger, 120_000, recognition_rule="manual")
+    path = f"/api/v1/revenue-schedules/{number}/distribute-revenue-across-accounting-periods"
+    for amount in ("1e30", "1E+400"):
+        response = ledger.http.put(path, json=[{"accounting_period": "Mar'2026", "amount": amount}])
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["field"] == "0.amount"
+    ledger.http.put(path, json=[{"accounting_period": "Mar'2026", "amount": "100.00"}])
+    [listed] = ledger.schedules(as_of="2026-02-28")
+    assert (listed["recognized"], listed["as_of"]) == ("0.00", "2026-02-28")
+    [listed] = ledger.schedules(as_of="2026-03-01")
+    assert listed["recognized"] == "100.00"
+    bad = ledger.http.get("/api/v1/revenue-schedules", params={"as_of": "0001-01-01"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "as_of"

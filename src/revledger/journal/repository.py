@@ -199,13 +199,6 @@ def items_of(session: Session, event_pks: list[str]) -> list[Row[Any]]:
     return list(session.execute(stmt))
 
 
-def schedule_exists(session: Session, workspace_id: str, number: int) -> bool:
-    stmt = select(SCHEDULES.c.pk).where(
-        SCHEDULES.c.workspace_id == workspace_id, SCHEDULES.c.number == number
-    )
-    return session.execute(stmt).first() is not None
-
-
 # --- sums for batches and the trial balance ---------------------------------------------
 
 

@@ -43,9 +43,6 @@ class Accounts:
         """From anything with the four names as attributes (a row of gl_account_sets)."""
         return cls(*(getattr(row, f) for f in ACCOUNT_FIELDS))
 
-    def as_dict(self) -> dict[str, str]:
-        return {f: getattr(self, f) for f in ACCOUNT_FIELDS}
-
 
 BILLED = "billed"
 RECOGNIZED = "recognized"

@@ -113,12 +113,25 @@ def ledger_json_number(units: int) -> str:
 def split_exact(amount: int, weights: list[int], quantum: int) -> list[int]:
     """Split `amount` in proportion to `weights`: every part but the last is its share
     rounded half-up (away from zero) to a multiple of `quantum`; the last part is the
-    rest, so the parts always sum to `amount` exactly."""
+    rest, so the parts always sum to `amount` exactly. When that would leave the last
+    part of the opposite sign, the running total is rounded instead."""
     total = sum(weights)
     if total <= 0:
         raise ValueError("weights must have a positive sum")
     parts = [divide_half_up(amount * weight, total * quantum) * quantum for weight in weights[:-1]]
     parts.append(amount - sum(parts))
+    if (parts[-1] < 0 < amount) or (amount < 0 < parts[-1]):
+        # Tiny amounts over many periods (7 cents over 12 months): rounding every share
+        # up would leave the last one negative. Round the running total instead, so no
+        # period gets a share of the wrong sign; the parts still sum to `amount`.
+        parts, done, before = [], 0, 0
+        for weight in weights:
+            done += weight
+            upto = divide_half_up(amount * done, total * quantum) * quantum
+            if done == total or abs(upto) > abs(amount):  # never past the amount itself
+                upto = amount
+            parts.append(upto - before)
+            before = upto
     return parts
 
 

@@ -75,7 +75,9 @@ def list_schedules(
         "source": source,
         "rule": rule,
     }
-    return JSONOut(service.list_schedules(session, principal.workspace_id, filters, period, paging))
+    return JSONOut(
+        service.list_schedules(session, principal.workspace_id, filters, period, paging, as_of)
+    )
 
 
 @router.get(

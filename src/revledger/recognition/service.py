@@ -828,8 +828,8 @@ def distribute_range(session: Session, workspace_id: str, number: str, body: Any
 def _ledger_amount(name: str, value: Decimal, digits: int, currency: str) -> int:
     if not value.is_finite() or value <= 0:
         raise field_error(name, "must be a positive amount in currency units")
+    if value >= Decimal(10) ** 13:  # before quantize, which fails on huge exponents
+        raise field_error(name, "is too large")
     if value != value.quantize(Decimal(1).scaleb(-digits)):
         raise field_error(name, f"{currency} amounts have at most {digits} decimals")
-    if value >= Decimal(10) ** 13:
-        raise field_error(name, "is too large")
     return int(value.scaleb(LEDGER_SCALE))

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from revledger.db import Database
@@ -218,12 +219,14 @@ def _pre_stage(
 def _post_isolated(
     session: Session, u: Upload, lay: Layout, converter: Converter, rows: list[Any]
 ) -> list[Judged]:
-    """post_rows in a SAVEPOINT; if the database refuses something, halve the chunk until
-    the row it refuses is alone, and keep that row as an error."""
+    """post_rows in a SAVEPOINT; if the database refuses a value, halve the chunk until
+    the row it refuses is alone, and keep that row as an error. Any other failure (a
+    deadlock, a lost connection) propagates: the chunk rolls back, progress does not
+    move, and the chunk is retried, so no valid row is ever parked as an error."""
     try:
         with session.begin_nested():
             return service.post_rows(session, u.workspace_id, lay, converter, rows)
-    except Exception as exc:
+    except (DataError, IntegrityError) as exc:
         if len(rows) == 1:
             number, line, cells = rows[0]
             log.info("upload %s row %s cannot be stored: %s", u.id, number, exc)

@@ -177,9 +177,6 @@ class Template:
     def expected_headers(self) -> list[str]:
         return [c.header for c in self.columns]
 
-    def required_headers(self) -> list[str]:
-        return [c.header for c in self.columns if c.required]
-
 
 def norm(header: str) -> str:
     return header.strip().lower()
