@@ -25,10 +25,8 @@ import itertools
 import json
 import os
 import random
-import resource
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -45,6 +43,8 @@ from typing import Any
 import orjson
 import psycopg
 import uuid_utils
+from benchhttp import free_port
+from benchproc import cpu_by_pid, descendants, machine_busy, own_cpu, postgres_pids
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 HOST = "127.0.0.1"
@@ -167,12 +167,6 @@ def generate(
 # --------------------------------------------------------------------------- server
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
 class Server:
     """`revledger serve` as a subprocess in its own process group."""
 
@@ -220,77 +214,16 @@ class Server:
         self._log.close()
 
 
-def descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                stat = fh.read()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry))
-    out: list[int] = []
-    todo = [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            out.append(child)
-            todo.append(child)
-    return out
-
-
-def cpu_by_pid(pids: list[int]) -> dict[int, float]:
-    """utime + stime in seconds of each live process."""
-    tick = os.sysconf("SC_CLK_TCK")
-    out = {}
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-            out[pid] = (int(fields[11]) + int(fields[12])) / tick
-        except OSError:
-            continue
-    return out
-
-
 def cpu_delta(before: dict[int, float], after: dict[int, float]) -> float:
     """CPU used between two snapshots; processes born in between count in full
     (connection pools open their PostgreSQL backends lazily)."""
     return sum(v - before.get(pid, 0.0) for pid, v in after.items())
 
 
-def postgres_pids() -> list[int]:
-    out = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/comm") as fh:
-                    if fh.read().strip() == "postgres":
-                        out.append(int(entry))
-            except OSError:
-                continue
-    return out
-
-
-def machine_busy() -> float:
-    """Busy CPU seconds of the whole machine (all cores), from /proc/stat."""
-    with open("/proc/stat") as fh:
-        values = [int(v) for v in fh.readline().split()[1:]]
-    idle = values[3] + values[4]  # idle + iowait
-    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
-
-
 def busy_other(machine: float, cpu0: tuple[Any, ...], cpu1: tuple[Any, ...], wall: float) -> float:
     """CPU used by processes other than the server, PostgreSQL and this client: noise."""
     ours = cpu_delta(cpu0[0], cpu1[0]) + cpu_delta(cpu0[1], cpu1[1]) + (cpu1[2] - cpu0[2])
     return max(0.0, machine - ours)
-
-
-def own_cpu() -> float:
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
 
 
 # --------------------------------------------------------------------------- HTTP

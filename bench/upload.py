@@ -35,10 +35,8 @@ import json
 import os
 import pstats
 import random
-import resource
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -53,6 +51,8 @@ from typing import Any
 
 import httpx
 import psycopg
+from benchhttp import free_port
+from benchproc import cpu_by_pid, descendants, machine_busy, own_cpu, postgres_pids
 
 PG_ADMIN_DB = "postgres"
 HOST = "127.0.0.1"
@@ -151,12 +151,6 @@ def revledger_exe() -> str:
     return found
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
 class Server:
     """`revledger serve` as a subprocess in its own process group."""
 
@@ -203,27 +197,6 @@ class Server:
         self._log.close()
 
 
-def descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                stat = fh.read()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry))
-    out: list[int] = []
-    todo = [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            out.append(child)
-            todo.append(child)
-    return out
-
-
 def proc_status_kb(pid: int, key: str) -> int | None:
     """A `kB` line of /proc/<pid>/status (VmHWM: peak resident set, VmRSS: current)."""
     try:
@@ -234,46 +207,6 @@ def proc_status_kb(pid: int, key: str) -> int | None:
     except OSError:
         return None
     return None
-
-
-def cpu_by_pid(pids: list[int]) -> dict[int, float]:
-    """utime + stime in seconds of each live process."""
-    tick = os.sysconf("SC_CLK_TCK")
-    out = {}
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-            out[pid] = (int(fields[11]) + int(fields[12])) / tick
-        except OSError:
-            continue
-    return out
-
-
-def postgres_pids() -> list[int]:
-    out = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/comm") as fh:
-                    if fh.read().strip() == "postgres":
-                        out.append(int(entry))
-            except OSError:
-                continue
-    return out
-
-
-def machine_busy() -> float:
-    """Busy CPU seconds of the whole machine (all cores), from /proc/stat."""
-    with open("/proc/stat") as fh:
-        values = [int(v) for v in fh.readline().split()[1:]]
-    idle = values[3] + values[4]  # idle + iowait
-    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
-
-
-def own_cpu() -> float:
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
 
 
 def our_backends(dbname: str) -> list[int]:
