@@ -1,10 +1,12 @@
-"""Process accounting from /proc shared by bench/ingest.py and bench/upload.py: whose CPU
-a run used (the server, PostgreSQL, this client, the rest of the machine)."""
+"""What bench/ingest.py and bench/upload.py share about the run itself: which code it ran,
+and, from /proc, whose CPU it used (the server, PostgreSQL, this client, the rest)."""
 
 from __future__ import annotations
 
 import os
 import resource
+import subprocess
+from pathlib import Path
 
 
 def descendants(pid: int) -> list[int]:
@@ -66,3 +68,26 @@ def machine_busy() -> float:
 def own_cpu() -> float:
     r = resource.getrusage(resource.RUSAGE_SELF)
     return r.ru_utime + r.ru_stime
+
+
+def code_version() -> str:
+    """The revledger the server runs: git commit of its source tree, `+dirty` if edited."""
+    import revledger  # only to locate the source tree the `revledger` command imports
+
+    root = Path(revledger.__file__).resolve().parent
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--", "."],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+    except OSError:
+        return str(root)
+    return f"{head}{'+dirty' if dirty else ''}" if head else str(root)

@@ -44,7 +44,7 @@ import orjson
 import psycopg
 import uuid_utils
 from benchhttp import free_port
-from benchproc import cpu_by_pid, descendants, machine_busy, own_cpu, postgres_pids
+from benchproc import code_version, cpu_by_pid, descendants, machine_busy, own_cpu, postgres_pids
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 HOST = "127.0.0.1"
@@ -576,29 +576,6 @@ class Results:
     list_rows: int = 0
     queries: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
-
-
-def code_version() -> str:
-    """The revledger the server runs: git commit of its source tree, `+dirty` if edited."""
-    import revledger  # only to locate the source tree the `revledger` command imports
-
-    root = Path(revledger.__file__).resolve().parent
-    try:
-        head = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "--", "."],
-            capture_output=True,
-            text=True,
-            timeout=10,
-        ).stdout.strip()
-    except OSError:
-        return str(root)
-    return f"{head}{'+dirty' if dirty else ''} ({root})" if head else str(root)
 
 
 def machine_info(dbname: str) -> dict[str, str]:

@@ -52,7 +52,7 @@ from typing import Any
 import httpx
 import psycopg
 from benchhttp import free_port
-from benchproc import cpu_by_pid, descendants, machine_busy, own_cpu, postgres_pids
+from benchproc import code_version, cpu_by_pid, descendants, machine_busy, own_cpu, postgres_pids
 
 PG_ADMIN_DB = "postgres"
 HOST = "127.0.0.1"
@@ -314,29 +314,6 @@ def machine_info(dbname: str) -> dict[str, str]:
         "postgresql": ", ".join(f"{k}={v}" for k, v in settings.items()),
         "python": sys.version.split()[0],
     }
-
-
-def code_version() -> str:
-    """The revledger the server runs: git commit of its source tree, `+dirty` if edited."""
-    import revledger  # only to locate the source tree the `revledger` command imports
-
-    root = Path(revledger.__file__).resolve().parent
-    try:
-        head = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "--", "."],
-            capture_output=True,
-            text=True,
-            timeout=10,
-        ).stdout.strip()
-    except OSError:
-        return str(root)
-    return f"{head}{'+dirty' if dirty else ''}" if head else str(root)
 
 
 def copy_reference(dbname: str, path: Path) -> tuple[float, int]:
