@@ -161,7 +161,7 @@ def close(session: Session, workspace_id: str, ref: str, who: str) -> dict[str, 
     now = utcnow()
     repository.set_status(session, period.id, CLOSED, now, who)
     journal.on_period_closed(session, workspace_id, period.start_date, now)
-    return period_out(_reread(session, workspace_id, period.id))
+    return {**period_out(period), "status": CLOSED, "closed_at": now, "closed_by": who}
 
 
 def reopen(session: Session, workspace_id: str, ref: str) -> dict[str, Any]:
@@ -180,8 +180,4 @@ def reopen(session: Session, workspace_id: str, ref: str) -> dict[str, Any]:
     now = utcnow()
     repository.set_status(session, period.id, OPEN, None, None)
     journal.on_period_reopened(session, workspace_id, period.start_date, now)
-    return period_out(_reread(session, workspace_id, period.id))
-
-
-def _reread(session: Session, workspace_id: str, period_id: str) -> Any:
-    return next(r for r in repository.all_periods(session, workspace_id) if r.id == period_id)
+    return {**period_out(period), "status": OPEN, "closed_at": None, "closed_by": None}
