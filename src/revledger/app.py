@@ -15,7 +15,6 @@ from revledger.auth.router import router as auth_router
 from revledger.config import Settings
 from revledger.customers.router import router as customers_router
 from revledger.db import Database
-from revledger.errors import install_error_handlers
 from revledger.invoices.router import router as invoices_router
 from revledger.journal.router import router as journal_router
 from revledger.kit.request_id import RequestIdMiddleware
@@ -24,6 +23,7 @@ from revledger.metrics.router import router as metrics_router
 from revledger.oauth.router import router as oauth_router
 from revledger.periods.router import router as periods_router
 from revledger.plans.router import router as plans_router
+from revledger.problems import install_error_handlers
 from revledger.recognition.router import router as recognition_router
 from revledger.reports.router import router as reports_router
 from revledger.revenues.router import router as revenues_router

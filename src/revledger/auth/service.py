@@ -9,7 +9,14 @@ from sqlalchemy.orm import Session
 from revledger.auth import repository
 from revledger.auth.models import ApiKey, Workspace
 from revledger.auth.scopes import ADMIN, SCOPES, grants
-from revledger.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
+from revledger.errors import (
+    ErrorCode,
+    FieldError,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+    ValidationFailed,
+)
 from revledger.kit.ids import hash_secret, new_id, new_secret
 from revledger.kit.timeutil import utcnow
 from revledger.oauth import repository as oauth_repository
@@ -45,7 +52,9 @@ def validate_scopes(scopes: list[str]) -> list[str]:
     if unknown:
         raise ValidationFailed(
             [
-                {"field": "scopes", "message": f"unknown scope '{s}'; known: {', '.join(SCOPES)}"}
+                FieldError(
+                    "scopes", ErrorCode.INVALID, f"unknown scope '{s}'; known: {', '.join(SCOPES)}"
+                )
                 for s in unknown
             ]
         )

@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from revledger.errors import DomainError, NotFound, field_error
+from revledger.errors import BadRequest, NotFound, field_error
 from revledger.journal import repository
 from revledger.journal.rules import (
     ACCOUNT_FIELDS,
@@ -81,10 +81,6 @@ CSV_COLUMNS = (
     "debit",
     "credit",
 )
-
-
-class BadRequest(DomainError):
-    status = 400
 
 
 # --- account sets -----------------------------------------------------------------------

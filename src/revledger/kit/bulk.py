@@ -21,7 +21,7 @@ from sqlalchemy import Table, any_, bindparam, func, or_, select, text, true, up
 from sqlalchemy.orm import Session
 
 from revledger.db import dialect_insert
-from revledger.errors import ValidationFailed
+from revledger.errors import ErrorCode, FieldError, ValidationFailed
 from revledger.kit.currencies import parse_currency
 from revledger.kit.ids import new_id
 from revledger.kit.timeutil import parse_rfc3339
@@ -68,20 +68,24 @@ def parse_items(payload: Any) -> list[dict[str, Any]]:
         if len(payload) > MAX_ITEMS:
             raise ValidationFailed(
                 [
-                    {
-                        "field": "body",
-                        "message": f"at most {MAX_ITEMS} items per request, got {len(payload)}",
-                    }
+                    FieldError(
+                        "body",
+                        ErrorCode.INVALID,
+                        f"at most {MAX_ITEMS} items per request, got {len(payload)}",
+                    )
                 ]
             )
         bad = [i for i, item in enumerate(payload) if not isinstance(item, dict)]
         if bad:
             raise ValidationFailed(
-                [{"field": f"body.{i}", "message": "must be a JSON object"} for i in bad[:20]]
+                [
+                    FieldError(f"body.{i}", ErrorCode.INVALID, "must be a JSON object")
+                    for i in bad[:20]
+                ]
             )
         return payload
     raise ValidationFailed(
-        [{"field": "body", "message": "must be a JSON object or an array of JSON objects"}]
+        [FieldError("body", ErrorCode.INVALID, "must be a JSON object or an array of JSON objects")]
     )
 
 
@@ -658,7 +662,7 @@ def decode_cursor(text: str, size: int) -> list[Any]:
         or not all(isinstance(v, str) for v in values)
     ):
         raise ValidationFailed(
-            [{"field": "cursor", "message": "is not a cursor this list returned"}]
+            [FieldError("cursor", ErrorCode.INVALID, "is not a cursor this list returned")]
         )
     return values
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from revledger.auth.service import Principal
-from revledger.errors import ValidationFailed, field_error
+from revledger.errors import ErrorCode, FieldError, ValidationFailed, field_error
 from revledger.kit import bulk
 from revledger.kit.timeutil import format_utc, get_zone, parse_date, utcnow
 from revledger.metrics import repository as repo
@@ -476,7 +476,7 @@ def list_rates(
 
             currency_filter = parse_currency(currency_filter)
         except ValueError as exc:
-            raise ValidationFailed([{"field": "currency", "message": str(exc)}]) from None
+            raise ValidationFailed([FieldError("currency", ErrorCode.INVALID, str(exc))]) from None
     rows = repo.list_rates(session, principal.workspace_id, base, currency_filter)
     items = [
         {"date": r.day.isoformat(), "currency": r.currency, "rate": r.rate, "base": base}

@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 from revledger.auth.dependencies import requires
 from revledger.auth.service import Principal
 from revledger.db import Database
-from revledger.errors import MethodNotAllowed, problem
+from revledger.errors import MethodNotAllowed, summarize
 from revledger.kit.pagination import PageParams, page_meta, page_params
 from revledger.kit.timeutil import format_utc
 from revledger.openapi import responses
+from revledger.problems import problem, problem_body
 from revledger.revenues import service
 from revledger.revenues.repository import RevenueFilter
 from revledger.revenues.schemas import (
@@ -29,6 +30,7 @@ from revledger.revenues.schemas import (
     RevenueEnvelope,
     RevenueList,
 )
+from revledger.revenues.service import Posted
 from revledger.web import JSONOut, UnitOfWorkRoute, dumps, get_db, get_session
 
 router = APIRouter(prefix="/api/v1/revenues", tags=["revenues"], route_class=UnitOfWorkRoute)
@@ -89,9 +91,22 @@ def create_revenue(payload: Annotated[Any, Body()], session: SessionDep, princip
     same source answers 200 `skipped_duplicate` with the stored record, and
     `mismatched_fields` when the retried payload differs."""
     (outcome,) = service.post_records(session, principal.workspace_id, [payload])
-    if outcome.status == 422:
-        return problem(422, outcome.body["detail"], outcome.body["errors"])
-    return JSONOut(outcome.body, status_code=outcome.status)
+    if outcome.kind is Posted.INVALID:
+        return problem(422, summarize(list(outcome.errors)), outcome.errors)
+    return JSONOut(_answer(outcome), status_code=_STATUS[outcome.kind])
+
+
+_STATUS = {Posted.CREATED: 201, Posted.DUPLICATE: 200, Posted.INVALID: 422}
+
+
+def _answer(outcome: service.Outcome) -> dict[str, Any]:
+    """The body a single POST of this record answers."""
+    if outcome.kind is Posted.INVALID:
+        return problem_body(422, summarize(list(outcome.errors)), outcome.errors)
+    body: dict[str, Any] = {"data": outcome.record, "outcome": outcome.kind.value}
+    if outcome.mismatched_fields:
+        body["mismatched_fields"] = list(outcome.mismatched_fields)
+    return body
 
 
 @router.post(
@@ -105,7 +120,12 @@ def create_revenues_batch(body: BatchCreate, session: SessionDep, principal: Wri
     would give; a bad record does not stop the others."""
     outcomes = service.post_records(session, principal.workspace_id, body.records)
     items = [
-        {"index": i, "success": o.status < 400, "status": o.status, "response": o.body}
+        {
+            "index": i,
+            "success": o.kind is not Posted.INVALID,
+            "status": _STATUS[o.kind],
+            "response": _answer(o),
+        }
         for i, o in enumerate(outcomes)
     ]
     succeeded = sum(1 for item in items if item["success"])
@@ -171,7 +191,7 @@ def export_revenues(
     return StreamingResponse(_ndjson_lines(rows), media_type="application/x-ndjson")
 
 
-def _ndjson_lines(rows: Iterator[dict[str, Any]]) -> Iterator[bytes]:
+def _ndjson_lines(rows: Iterator[service.RevenueOut]) -> Iterator[bytes]:
     chunk: list[bytes] = []
     for row in rows:
         chunk.append(dumps(row) + b"\n")
@@ -182,16 +202,19 @@ def _ndjson_lines(rows: Iterator[dict[str, Any]]) -> Iterator[bytes]:
         yield b"".join(chunk)
 
 
-def _csv_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
+def _csv_lines(rows: Iterator[service.RevenueOut]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(service.CSV_COLUMNS)
     for n, row in enumerate(rows, 1):
         metadata = row["metadata"]
-        row["metadata"] = dumps(metadata).decode() if metadata is not None else ""
-        row["occurred_at"] = format_utc(row["occurred_at"])
-        row["created_at"] = format_utc(row["created_at"])
-        writer.writerow(["" if row[c] is None else row[c] for c in service.CSV_COLUMNS])
+        cells: dict[str, Any] = {
+            **row,
+            "metadata": dumps(metadata).decode() if metadata is not None else "",
+            "occurred_at": format_utc(row["occurred_at"]),
+            "created_at": format_utc(row["created_at"]),
+        }
+        writer.writerow(["" if cells[c] is None else cells[c] for c in service.CSV_COLUMNS])
         if n % 500 == 0:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -14,7 +14,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypedDict
 
 import orjson
 from pydantic import ValidationError
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from revledger.auth.service import Principal
 from revledger.db import Database
-from revledger.errors import NotFound, field_error, pydantic_errors, validation_body
+from revledger.errors import ErrorCode, FieldError, NotFound, field_error, pydantic_errors
 from revledger.kit.currencies import parse_currency
 from revledger.kit.ids import new_id
 from revledger.kit.money import format_milli, to_milli
@@ -58,15 +59,40 @@ COMPARED_FIELDS = (
 )
 
 
-@dataclass(frozen=True)
+class Posted(StrEnum):
+    CREATED = "created"
+    DUPLICATE = "skipped_duplicate"
+    INVALID = "invalid"
+
+
+@dataclass(frozen=True, slots=True)
 class Outcome:
-    """What a single POST of this record answers: its status and body."""
+    """What became of one posted record: created, a duplicate of a stored one (with the
+    fields in which the retry differs) or invalid (with its field errors)."""
 
-    status: int
-    body: dict[str, Any]
+    kind: Posted
+    record: RevenueOut | None = None
+    mismatched_fields: tuple[str, ...] = ()
+    errors: tuple[FieldError, ...] = ()
 
 
-def record_out(row: Mapping[Any, Any]) -> dict[str, Any]:
+class RevenueOut(TypedDict):
+    """A record as the API shows it (the wire shape of `schemas.RevenueOut`)."""
+
+    id: str
+    revenue_source_id: str
+    external_id: str
+    external_product_identifier: str | None
+    type: str
+    amount: str
+    currency: str
+    occurred_at: datetime
+    description: str | None
+    metadata: orjson.Fragment | None
+    created_at: datetime
+
+
+def record_out(row: Mapping[Any, Any]) -> RevenueOut:
     """A stored record (row mapping or the row just inserted) -> the API's record.
 
     Timestamps stay aware UTC datetimes: orjson writes them exactly as RFC 3339
@@ -88,17 +114,17 @@ def record_out(row: Mapping[Any, Any]) -> dict[str, Any]:
     }
 
 
-def _validate(raw: Any, workspace_id: str, now: datetime) -> dict[str, Any] | list[dict[str, str]]:
+def _validate(raw: Any, workspace_id: str, now: datetime) -> dict[str, Any] | list[FieldError]:
     """One raw record -> a row to insert, or its field errors."""
     if not isinstance(raw, dict):
-        return [{"field": "body", "message": "must be a JSON object"}]
+        return [FieldError("body", ErrorCode.INVALID, "must be a JSON object")]
     try:
         rec = RevenueCreate.model_validate(raw)
     except ValidationError as exc:
         return pydantic_errors(list(exc.errors()))
     check, message = SIGN_RULES[rec.type]
     if not check(rec.amount):
-        return [{"field": "amount", "message": message}]
+        return [FieldError("amount", ErrorCode.INVALID, message)]
     return {
         "id": new_id(),
         "workspace_id": workspace_id,
@@ -174,28 +200,24 @@ def post_records(session: Session, workspace_id: str, raws: list[Any]) -> list[O
     outcomes = []
     for item in checked:
         if isinstance(item, list):
-            outcomes.append(Outcome(422, validation_body(item)))
+            outcomes.append(Outcome(Posted.INVALID, errors=tuple(item)))
             continue
         if item["revenue_source_id"] not in known_sources:
             message = f"no revenue source '{item['revenue_source_id']}' in this workspace"
-            outcomes.append(
-                Outcome(422, validation_body([{"field": "revenue_source_id", "message": message}]))
-            )
+            error = FieldError("revenue_source_id", ErrorCode.NOT_FOUND, message)
+            outcomes.append(Outcome(Posted.INVALID, errors=(error,)))
             continue
         key = (item["revenue_source_id"], item["external_id"])
         twin = stored_by_key[key]
         if twin is item:
-            outcomes.append(Outcome(201, {"data": record_out(item), "outcome": "created"}))
+            outcomes.append(Outcome(Posted.CREATED, record_out(item)))
             continue
-        body: dict[str, Any] = {"data": record_out(twin), "outcome": "skipped_duplicate"}
-        mismatched = _mismatched(item, twin)
-        if mismatched:
-            body["mismatched_fields"] = mismatched
-        outcomes.append(Outcome(200, body))
+        mismatched = tuple(_mismatched(item, twin))
+        outcomes.append(Outcome(Posted.DUPLICATE, record_out(twin), mismatched))
     return outcomes
 
 
-def get(session: Session, principal: Principal, revenue_id: str) -> dict[str, Any]:
+def get(session: Session, principal: Principal, revenue_id: str) -> RevenueOut:
     row = repository.get(session, principal.workspace_id, revenue_id)
     if row is None:
         raise NotFound(f"Revenue {revenue_id} not found")
@@ -258,7 +280,7 @@ def _bound(name: str, value: str | None, from_day: Any, after_us: int) -> dateti
 
 def page(
     session: Session, principal: Principal, f: RevenueFilter, params: PageParams
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[RevenueOut], int]:
     rows, total = repository.page_and_total(
         session, principal.workspace_id, f, params.offset, params.per_page
     )
@@ -280,7 +302,7 @@ CSV_COLUMNS = (
 )
 
 
-def export_rows(db: Database, principal: Principal, f: RevenueFilter) -> Iterator[dict[str, Any]]:
+def export_rows(db: Database, principal: Principal, f: RevenueFilter) -> Iterator[RevenueOut]:
     """Every matching record, on a connection of its own (the stream outlives the request)."""
     with db.engine.connect() as conn:
         for row in repository.stream(conn, principal.workspace_id, f):

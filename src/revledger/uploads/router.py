@@ -16,10 +16,11 @@ from starlette.datastructures import UploadFile
 from revledger.auth.dependencies import requires
 from revledger.auth.service import Principal
 from revledger.db import Database
-from revledger.errors import DomainError, field_error, problem_body
+from revledger.errors import UnsupportedMediaType, field_error
 from revledger.kit.pagination import PageParams, page_meta, page_params
 from revledger.kit.request_id import current_request_id
 from revledger.openapi import responses
+from revledger.problems import problem_body
 from revledger.uploads import files, jobs, service
 from revledger.uploads.schemas import (
     ErrorList,
@@ -171,9 +172,7 @@ async def _receive(request: Request, directory: Path) -> tuple[files.Sink, dict[
     return sink, fields
 
 
-class _Unsupported(DomainError):
-    status = 415
-
+class _Unsupported(UnsupportedMediaType):
     def __init__(self, content_type: str) -> None:
         super().__init__(
             f"Content-Type '{content_type or 'none'}' is not accepted: send multipart/form-data "

@@ -20,13 +20,20 @@ from sqlalchemy.orm import Session
 
 from revledger.auth.service import Principal
 from revledger.customers.service import import_customers
-from revledger.errors import Conflict, DomainError, NotFound, ValidationFailed, field_error
+from revledger.errors import (
+    Conflict,
+    ErrorCode,
+    FieldError,
+    NotFound,
+    ValidationFailed,
+    field_error,
+)
 from revledger.invoices.service import import_invoices
 from revledger.kit import bulk
 from revledger.kit.ids import new_id
 from revledger.kit.timeutil import utcnow
 from revledger.plans.service import import_plans
-from revledger.revenues.service import post_records
+from revledger.revenues.service import Posted, post_records
 from revledger.uploads import files, repository
 from revledger.uploads.files import FileProblem
 from revledger.uploads.models import Upload
@@ -131,16 +138,14 @@ def save_template(
 # --- uploads ------------------------------------------------------------------------------
 
 
-class HeadersDoNotFit(DomainError):
-    """422: no template fits the file's header; `expected` lists every template's."""
-
-    status = 422
+class HeadersDoNotFit(ValidationFailed):
+    """No template fits the file's header; `expected` lists every template's."""
 
     def __init__(self, header: list[str], expected: dict[str, list[str]]) -> None:
         super().__init__(
+            [FieldError("file", ErrorCode.INVALID, f"headers {header} fit no template")],
             "The file's headers fit no upload template; name one with `template`, or use "
             "the headers of one of the templates listed in `expected_headers`",
-            [{"field": "file", "message": f"headers {header} fit no template"}],
         )
         self.expected = expected
 
@@ -432,6 +437,10 @@ class Judged:
     problems: list[Problem] = field(default_factory=list)
 
 
+STAGE_ERROR_CODE = {ErrorCode.REQUIRED: MISSING_VALUE, ErrorCode.NOT_FOUND: UNKNOWN_REFERENCE}
+"""A field error's code -> the stage-error code of its row (anything else: INVALID)."""
+
+
 def _cell(lay: Layout, cells: list[str], header: str | None) -> str | None:
     if header is None:
         return None
@@ -500,22 +509,15 @@ def post_rows(
             if isinstance(ref, str) and ref in known:
                 r["revenue_source_id"] = known[ref]
         for j, outcome in zip(waiting, post_records(session, workspace_id, records), strict=True):
-            if outcome.status == 201:
+            if outcome.kind is Posted.CREATED:
                 continue
-            if outcome.status == 200:
+            if outcome.kind is Posted.DUPLICATE:
                 j.status = DUPLICATE
                 continue
             j.status = ERROR
-            for err in outcome.body.get("errors") or [{"field": None, "message": "invalid"}]:
-                fld = err.get("field")
-                code = (
-                    UNKNOWN_REFERENCE
-                    if fld == "revenue_source_id" and "no revenue source" in err["message"]
-                    else MISSING_VALUE
-                    if err["message"] == "Field required"
-                    else INVALID
-                )
-                j.problems.append(_problem(lay, j.cells, fld, err["message"], code))
+            for err in outcome.errors:
+                code = STAGE_ERROR_CODE.get(err.code, INVALID)
+                j.problems.append(_problem(lay, j.cells, err.field, err.message, code))
         return judged
     importer = {
         "customers": import_customers,
@@ -695,7 +697,7 @@ def repost(session: Session, principal: Principal, upload_id: str, path: Path) -
             flush()
     except FileProblem as exc:
         raise ValidationFailed(
-            [{"field": "file", "message": f"row {exc.row_number}: {exc.message}"}]
+            [FieldError("file", ErrorCode.INVALID, f"row {exc.row_number}: {exc.message}")]
         ) from None
     resolved = totals[POSTED] + totals[DUPLICATE]
     now = utcnow()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from revledger.errors import ValidationFailed
+from revledger.errors import ErrorCode, FieldError, ValidationFailed
 from revledger.kit.timeutil import get_zone
 from revledger.uploads.rules import (
     MAP_FIELDS,
@@ -75,11 +75,13 @@ BUILTIN: dict[str, Template] = {t.name: t for t in [*map(_api_template, TARGETS)
 def check_template(payload: dict[str, Any]) -> Template:
     """A validated template from the request body (already shaped by schemas.TemplateIn);
     every problem is a 422 naming the field."""
-    errors: list[dict[str, str]] = []
+    errors: list[FieldError] = []
     name: str = payload["name"]
     target: str = payload["target"]
     if name in BUILTIN:
-        errors.append({"field": "name", "message": f"'{name}' is a built-in template's name"})
+        errors.append(
+            FieldError("name", ErrorCode.INVALID, f"'{name}' is a built-in template's name")
+        )
     columns: list[Column] = []
     headers: set[str] = set()
     fields: set[str] = set()
@@ -87,7 +89,7 @@ def check_template(payload: dict[str, Any]) -> Template:
         header, fld = raw["header"].strip(), raw["field"].strip()
         where = f"columns.{i}"
         if not header:
-            errors.append({"field": f"{where}.header", "message": "must not be empty"})
+            errors.append(FieldError(f"{where}.header", ErrorCode.INVALID, "must not be empty"))
             continue
         wildcard_header = header.endswith("*")
         wildcard_field = fld.endswith(".*")
@@ -96,34 +98,41 @@ def check_template(payload: dict[str, Any]) -> Template:
             known = ", ".join(TARGET_FIELDS[target])
             extra = f", {MAP_FIELDS[target]}.<key>" if target in MAP_FIELDS else ""
             errors.append(
-                {
-                    "field": f"{where}.field",
-                    "message": f"'{fld}' is not a field of {target} (one of {known}{extra})",
-                }
+                FieldError(
+                    f"{where}.field",
+                    ErrorCode.INVALID,
+                    f"'{fld}' is not a field of {target} (one of {known}{extra})",
+                )
             )
             continue
         if wildcard_header != wildcard_field:
             errors.append(
-                {
-                    "field": f"{where}.header",
-                    "message": "a header ending in '*' goes with a field ending in '.*' "
+                FieldError(
+                    f"{where}.header",
+                    ErrorCode.INVALID,
+                    "a header ending in '*' goes with a field ending in '.*' "
                     f"(e.g. metadata_* -> {MAP_FIELDS.get(target, 'metadata')}.*)",
-                }
+                )
             )
             continue
         if wildcard_header and (raw.get("required") or raw.get("default") is not None):
             errors.append(
-                {
-                    "field": f"{where}",
-                    "message": "a wildcard column can be neither required nor defaulted",
-                }
+                FieldError(
+                    f"{where}",
+                    ErrorCode.INVALID,
+                    "a wildcard column can be neither required nor defaulted",
+                )
             )
             continue
         if norm(header) in headers:
-            errors.append({"field": f"{where}.header", "message": f"'{header}' appears twice"})
+            errors.append(
+                FieldError(f"{where}.header", ErrorCode.INVALID, f"'{header}' appears twice")
+            )
             continue
         if fld in fields and not wildcard_field:
-            errors.append({"field": f"{where}.field", "message": f"'{fld}' is mapped twice"})
+            errors.append(
+                FieldError(f"{where}.field", ErrorCode.INVALID, f"'{fld}' is mapped twice")
+            )
             continue
         headers.add(norm(header))
         fields.add(fld)
@@ -132,27 +141,30 @@ def check_template(payload: dict[str, Any]) -> Template:
     missing = [f for f in REQUIRED_FIELDS[target] if f not in fields]
     if missing and not errors:
         errors.append(
-            {
-                "field": "columns",
-                "message": f"a {target} template must map the fields {', '.join(missing)}",
-            }
+            FieldError(
+                "columns",
+                ErrorCode.INVALID,
+                f"a {target} template must map the fields {', '.join(missing)}",
+            )
         )
     date_format = payload.get("date_format") or None
     if date_format is not None:
         try:
             validate_date_format(date_format)
         except ValueError as exc:
-            errors.append({"field": "date_format", "message": str(exc)})
+            errors.append(FieldError("date_format", ErrorCode.INVALID, str(exc)))
     zone = payload.get("timezone") or None
     if zone is not None:
         try:
             get_zone(zone)
         except ValueError as exc:
-            errors.append({"field": "timezone", "message": str(exc)})
+            errors.append(FieldError("timezone", ErrorCode.INVALID, str(exc)))
     delimiter = payload.get("delimiter") or ","
     if delimiter in ('"', "\r", "\n") or len(delimiter) != 1:
         errors.append(
-            {"field": "delimiter", "message": "must be one character, not a quote or newline"}
+            FieldError(
+                "delimiter", ErrorCode.INVALID, "must be one character, not a quote or newline"
+            )
         )
     if errors:
         raise ValidationFailed(errors)
