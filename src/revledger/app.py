@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from revledger import __version__
+from revledger import __version__, subscriptions
 from revledger.auth.router import router as auth_router
 from revledger.config import Settings
 from revledger.customers.router import router as customers_router
@@ -46,6 +46,7 @@ needs; `admin` implies every scope. Errors are RFC 9457 problem details
 def create_app(database: Database | None = None, worker: bool | None = None) -> FastAPI:
     """`worker`: run the metrics recalculation worker on a thread of this process
     (default: the REVLEDGER_WORKER environment variable, which `revledger serve` sets)."""
+    subscriptions.install()
     settings = Settings.from_env()
     logging.basicConfig(level=settings.log_level)
     run_worker = worker_enabled() if worker is None else worker

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from revledger import subscriptions
 from revledger.config import Settings
 
 app = typer.Typer(help="revledger: an open-source revenue sub-ledger.", no_args_is_help=True)
@@ -19,6 +20,12 @@ workspace_app = typer.Typer(help="Workspaces.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(workspace_app, name="workspace")
 console = Console()
+
+
+@app.callback()
+def _start() -> None:
+    """Every command runs with the domains' subscriptions installed."""
+    subscriptions.install()
 
 
 def _database_url() -> str:

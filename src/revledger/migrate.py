@@ -1,11 +1,31 @@
-"""Applying Alembic migrations programmatically (`revledger db upgrade`, serve, tests)."""
+"""Applying Alembic migrations programmatically (`revledger db upgrade`, serve, tests),
+then the one data migration that needs the domains' code: the backfill.
+
+A workspace whose data predates migration 0004 has invoices and records but no
+recognition counter. `backfill` posts them all, in date order and in chunks, in one
+transaction per workspace, exactly as if they had just been imported: a crash rolls the
+workspace back and the next start does it again, so nothing is posted twice or lost.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import Table, exists, or_, select
+from sqlalchemy.orm import Session
+
+from revledger.auth.models import Workspace
+from revledger.db import Database
+from revledger.invoices.models import Invoice
+from revledger.invoices.service import post_recognition as post_invoice_recognition
+from revledger.kit.timeutil import utcnow
+from revledger.periods.models import RecognitionCounter
+from revledger.recognition import service as recognition
+from revledger.revenues.models import Revenue
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -19,13 +39,58 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str) -> None:
     """Apply every migration, then post revenue schedules for data stored before
-    recognition existed (recognition/jobs.py; nothing to do on a new database)."""
+    recognition existed (nothing to do on a new database)."""
     command.upgrade(alembic_config(url), "head")
-    from revledger.db import Database
-    from revledger.recognition.jobs import backfill
-
     db = Database(url)
     try:
         backfill(db)
     finally:
         db.dispose()
+
+
+CHUNK = 2_000
+INVOICES = cast(Table, Invoice.__table__)
+REVENUES = cast(Table, Revenue.__table__)
+
+
+def backfill(db: Database, chunk: int = CHUNK) -> int:
+    """Post every workspace that has data but no recognition yet; returns how many."""
+    with db.session() as session:
+        pending = list(
+            session.scalars(
+                select(Workspace.id).where(
+                    ~exists().where(RecognitionCounter.workspace_id == Workspace.id),
+                    or_(
+                        exists().where(INVOICES.c.workspace_id == Workspace.id),
+                        exists().where(REVENUES.c.workspace_id == Workspace.id),
+                    ),
+                )
+            )
+        )
+    for workspace_id in pending:
+        with db.session(write=True) as session, session.begin():
+            for rows in _chunks(
+                session, INVOICES, INVOICES.c.date, INVOICES.c.pk, workspace_id, chunk
+            ):
+                post_invoice_recognition(session, workspace_id, rows, [], utcnow())
+            for rows in _chunks(
+                session, REVENUES, REVENUES.c.occurred_at, REVENUES.c.id, workspace_id, chunk
+            ):
+                recognition.post_revenues(session, workspace_id, rows, utcnow())
+    return len(pending)
+
+
+def _chunks(
+    session: Session, table: Table, when: Any, key: Any, workspace_id: str, size: int
+) -> Iterator[list[dict[str, Any]]]:
+    """A workspace's rows of `table` in (when, key) order, `size` at a time (keyset)."""
+    after: tuple[Any, Any] | None = None
+    while True:
+        stmt = select(table).where(table.c.workspace_id == workspace_id)
+        if after is not None:
+            stmt = stmt.where(or_(when > after[0], (when == after[0]) & (key > after[1])))
+        rows = [dict(r._mapping) for r in session.execute(stmt.order_by(when, key).limit(size))]
+        if not rows:
+            return
+        yield rows
+        after = (rows[-1][when.name], rows[-1][key.name])

@@ -1,6 +1,6 @@
 """Imports every domain's tables so Base.metadata is complete (Alembic, tests)."""
 
-from revledger.auth.models import ApiKey, Workspace
+from revledger.auth.models import ApiKey, OAuthAccessToken, OAuthClient, Workspace
 from revledger.customers.models import Customer
 from revledger.invoices.models import Invoice, InvoiceVersion
 from revledger.journal.models import GlAccountRule, GlAccountSet, JournalBatch, JournalBatchLine
@@ -13,11 +13,9 @@ from revledger.metrics.models import (
     MrrMovement,
     MrrPlanMovement,
 )
-from revledger.oauth.models import OAuthAccessToken, OAuthClient
-from revledger.periods.models import AccountingPeriod
+from revledger.periods.models import AccountingPeriod, RecognitionCounter
 from revledger.plans.models import Plan
 from revledger.recognition.models import (
-    RecognitionCounter,
     RevenueEvent,
     RevenueItem,
     RevenueSchedule,

@@ -16,7 +16,7 @@ from revledger.journal.rules import (
     entry_lines,
     summarize,
 )
-from revledger.recognition.models import OPEN_ENDED
+from revledger.kit.calendar import OPEN_ENDED
 
 ACC = Accounts("AR", "DEF", "REV", "REF")
 JAN, FEB = date(2026, 1, 1), date(2026, 2, 1)

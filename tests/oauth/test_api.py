@@ -15,10 +15,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text, update
 
+from revledger.auth.models import OAuthAccessToken
 from revledger.db import Database
 from revledger.kit.ids import hash_secret
 from revledger.kit.timeutil import utcnow
-from revledger.oauth.models import OAuthAccessToken
 from tests.auth.test_api import NON_ADMIN, _endpoints
 from tests.conftest import Tenant, sale
 

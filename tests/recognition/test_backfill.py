@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from revledger.db import Database
-from revledger.recognition.jobs import backfill
+from revledger.migrate import backfill
 from tests.conftest import sale
 from tests.metrics.helpers import other, sub
 from tests.recognition.helpers import Ledger

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from revledger.db import Database
-from revledger.reports.service import months
+from revledger.kit.calendar import months_between as months
 from tests.conftest import make_tenant
 from tests.metrics.helpers import Billing, other, sub
 from tests.reports.helpers import DEFERRED, RECOGNIZED, WATERFALL, check_identities, report

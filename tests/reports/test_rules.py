@@ -9,13 +9,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from revledger.errors import ValidationFailed
-from revledger.recognition.models import OPEN_ENDED
+from revledger.kit.calendar import OPEN_ENDED
+from revledger.kit.calendar import months_between as months
 from revledger.reports.router import wants_csv
 from revledger.reports.service import (
     EARLIER,
     LATER,
     build_waterfall,
-    months,
     parse_period_param,
 )
 

@@ -10,10 +10,10 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
+from revledger.auth.models import OAuthAccessToken
 from revledger.db import Database
 from revledger.kit.ids import hash_secret
 from revledger.kit.timeutil import utcnow
-from revledger.oauth.models import OAuthAccessToken
 from revledger.uploads import jobs
 from revledger.uploads.models import Upload
 from tests.conftest import Tenant

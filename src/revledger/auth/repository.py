@@ -1,4 +1,4 @@
-"""Every query on workspaces and API keys."""
+"""Every query on workspaces and credentials (API keys, OAuth clients and tokens)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from revledger.auth.models import ApiKey, Workspace
+from revledger.auth.models import ApiKey, OAuthAccessToken, OAuthClient, Workspace
 
 
 def add(session: Session, obj: Workspace | ApiKey) -> None:
@@ -56,3 +56,26 @@ def revoke_key(session: Session, key: ApiKey, when: datetime) -> None:
         .values(revoked_at=when)
     )
     session.refresh(key)
+
+
+def active_token_by_hash(
+    session: Session, token_hash: str, now: datetime
+) -> tuple[str, str, list[str], str] | None:
+    """(token id, workspace id, scopes, workspace timezone) of a token that has not
+    expired and whose client is not revoked."""
+    row = session.execute(
+        select(
+            OAuthAccessToken.id,
+            OAuthAccessToken.workspace_id,
+            OAuthAccessToken.scopes,
+            Workspace.timezone,
+        )
+        .join(OAuthClient, OAuthClient.id == OAuthAccessToken.client_id)
+        .join(Workspace, Workspace.id == OAuthAccessToken.workspace_id)
+        .where(
+            OAuthAccessToken.token_hash == token_hash,
+            OAuthAccessToken.expires_at > now,
+            OAuthClient.revoked_at.is_(None),
+        )
+    ).first()
+    return (row[0], row[1], row[2], row[3]) if row else None

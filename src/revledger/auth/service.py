@@ -19,7 +19,6 @@ from revledger.errors import (
 )
 from revledger.kit.ids import hash_secret, new_id, new_secret
 from revledger.kit.timeutil import utcnow
-from revledger.oauth import repository as oauth_repository
 
 KEY_PREFIX = "rl"
 ACCESS_TOKEN_PREFIX = "rlt_"  # OAuth access tokens (revledger.oauth)
@@ -102,7 +101,7 @@ def authenticate(session: Session, authorization: str | None) -> Principal:
     if found is None and token.startswith(ACCESS_TOKEN_PREFIX):
         # Not an API key: an OAuth access token (client credentials), valid until it
         # expires or its client is revoked.
-        found = oauth_repository.active_token_by_hash(session, hash_secret(token), utcnow())
+        found = repository.active_token_by_hash(session, hash_secret(token), utcnow())
         if found is None:
             raise Unauthorized("The access token is unknown or expired, or its client was revoked.")
     if found is None:

@@ -1,4 +1,4 @@
-"""Customers (seed 003): bulk upsert, list, one customer with its MRR."""
+"""Customers (seed 003): bulk upsert and list (one customer with its MRR: metrics/router.py)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from sqlalchemy.orm import Session
 from revledger.auth.dependencies import requires
 from revledger.auth.service import Principal
 from revledger.customers import service
-from revledger.customers.schemas import CustomerEnvelope, CustomerList, CustomerMrr, ImportResponse
+from revledger.customers.schemas import CustomerList, ImportResponse
 from revledger.kit import bulk
-from revledger.metrics import service as metrics
 from revledger.openapi import responses
 from revledger.web import JSONOut, UnitOfWorkRoute, get_session
 
@@ -57,42 +56,3 @@ def list_customers(
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
 ) -> JSONOut:
     return JSONOut(service.page(session, principal.workspace_id, source, limit, cursor))
-
-
-@router.get(
-    "/{source}/{customer_id}",
-    response_model=CustomerEnvelope,
-    responses=responses(401, 403, 404),
-    summary="One customer with its current MRR and subscriptions (scope: read:customers)",
-)
-def get_customer(source: str, customer_id: str, session: SessionDep, principal: Reader) -> JSONOut:
-    """`mrr` is today's, from the last recalculation (`metrics_pending` says whether one is
-    due); `subscriptions` are rebuilt from the invoices as they are now."""
-    row = service.get_row(session, principal.workspace_id, source, customer_id)
-    data = {**service.customer_out(row), **metrics.customer_now(session, principal, row.pk)}
-    return JSONOut({"data": data})
-
-
-@router.get(
-    "/{source}/{customer_id}/mrr",
-    response_model=CustomerMrr,
-    responses=responses(401, 403, 404),
-    summary="A customer's MRR history: every change and its movement (scope: read:metrics)",
-)
-def customer_mrr(
-    source: str,
-    customer_id: str,
-    session: SessionDep,
-    principal: Annotated[Principal, Depends(requires("read:metrics"))],
-) -> JSONOut:
-    row = service.get_row(session, principal.workspace_id, source, customer_id)
-    return JSONOut(
-        {
-            "data": metrics.customer_history(session, row.pk),
-            "meta": {
-                "currency": metrics.currency(session, principal.workspace_id),
-                "source_id": row.source_id,
-                "customer_id": row.external_id,
-            },
-        }
-    )

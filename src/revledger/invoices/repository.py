@@ -9,6 +9,7 @@ from sqlalchemy import Row, Table, and_, or_, select
 from sqlalchemy.orm import Session
 
 from revledger.invoices.models import Invoice, InvoiceVersion
+from revledger.kit.bulk import in_list
 
 T = cast(Table, Invoice.__table__)
 V = cast(Table, InvoiceVersion.__table__)
@@ -57,3 +58,21 @@ def versions(session: Session, invoice_pk: str) -> list[Row[Any]]:
     return list(
         session.execute(select(V).where(V.c.invoice_pk == invoice_pk).order_by(V.c.version))
     )
+
+
+def cancellations_of(
+    session: Session, workspace_id: str, customer_pks: set[str]
+) -> list[dict[str, Any]]:
+    """Stored cancellation invoices, and refunds naming a subscription, of these
+    customers (by the invoices' customer index)."""
+    if not customer_pks:
+        return []
+    rows = session.execute(
+        select(T).where(
+            in_list(session, T.c.customer_pk, sorted(customer_pks)),
+            T.c.type.in_(("cancellation", "refund")),
+            T.c.workspace_id == workspace_id,
+            T.c.subscription_id.is_not(None),
+        )
+    )
+    return [dict(r._mapping) for r in rows]

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from revledger.customers import repository as customers
 from revledger.errors import NotFound, field_error
+from revledger.events import bus
 from revledger.invoices import repository
 from revledger.invoices.repository import T
 from revledger.kit import bulk
@@ -29,7 +30,6 @@ from revledger.kit.timeutil import (
     parse_rfc3339,
     utcnow,
 )
-from revledger.metrics import repository as metrics
 from revledger.plans import repository as plans
 from revledger.recognition import service as recognition
 
@@ -189,10 +189,9 @@ def import_invoices(
     for old, new in planned.replaced:
         if old["type"] in RECURRING or new["type"] in RECURRING:
             affected.update((old["customer_pk"], new["customer_pk"]))
-    metrics.mark(session, workspace_id, affected, now)
-    recognition.post_invoices(
-        session, workspace_id, planned.inserts.values(), planned.replaced, now
-    )
+    if affected:
+        bus.publish(session, bus.CustomersChanged(workspace_id, frozenset(affected), now))
+    post_recognition(session, workspace_id, list(planned.inserts.values()), planned.replaced, now)
     return bulk.results(items, errors, planned.statuses)
 
 
@@ -291,3 +290,17 @@ def versions(session: Session, workspace_id: str, source: str, external_id: str)
         for v in repository.versions(session, row.pk)
     ]
     return {"data": {"invoice": invoice_out(row), "versions": earlier}}
+
+
+def post_recognition(
+    session: Session,
+    workspace_id: str,
+    inserted: list[dict[str, Any]],
+    replaced: list[tuple[dict[str, Any], dict[str, Any]]],
+    now: datetime,
+) -> None:
+    """Post the schedules and events of stored invoice rows (inline, in the import's
+    transaction), with the stored cancellations their subscriptions may meet."""
+    customers = {i["customer_pk"] for i in inserted if i["type"] == "subscription"}
+    stored = repository.cancellations_of(session, workspace_id, customers)
+    recognition.post_invoices(session, workspace_id, inserted, replaced, now, stored)

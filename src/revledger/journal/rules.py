@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from revledger.recognition.models import OPEN_ENDED
+from revledger.kit.calendar import OPEN_ENDED
 
 ACCOUNT_FIELDS = ("accounts_receivable", "deferred_revenue", "revenue", "refunds")
 REFUND_KINDS = frozenset({"refund"})

@@ -43,12 +43,11 @@ from revledger.journal.rules import (
 )
 from revledger.journal.schemas import GlAccountsIn
 from revledger.kit import bulk
+from revledger.kit.calendar import month_end, parse_period, period_name, period_param
 from revledger.kit.currencies import minor_unit
 from revledger.kit.ids import new_id
 from revledger.kit.money import format_ledger
 from revledger.kit.pagination import PageParams, page_meta
-from revledger.recognition.models import OPEN_ENDED
-from revledger.recognition.rules import month_end, parse_period, period_name
 
 DEFAULT_ACCOUNTS = {
     "accounts_receivable": "Accounts Receivable",
@@ -211,22 +210,6 @@ def _line_out(line: Line) -> dict[str, Any]:
     }
 
 
-def _parse_period(value: str) -> date:
-    """A period name or year-month -> its first day; ValueError for anything else,
-    including Zuora's Open-Ended period (never recognized, never closed)."""
-    start = parse_period(value)
-    if start >= OPEN_ENDED:
-        raise ValueError(f"'{value}' is the Open-Ended period, not an accounting period")
-    return start
-
-
-def parse_period_param(name: str, value: str) -> date:
-    try:
-        return _parse_period(value)
-    except ValueError as exc:
-        raise field_error(name, str(exc)) from None
-
-
 _NUMBER = {"RS": re.compile(r"RS-(\d{1,15})", re.I), "RE": re.compile(r"RE-(\d{1,15})", re.I)}
 
 
@@ -266,7 +249,7 @@ def entries(
 ) -> dict[str, Any]:
     """One journal entry per revenue event, in event-number order. With `period`, only
     the entries with a line in that period, each showing only those lines."""
-    period_start = parse_period_param("period", period) if period else None
+    period_start = period_param("period", period) if period else None
     source_id = None
     if source:
         source_id = bulk.resolve_sources(session, workspace_id, [source]).get(source)
@@ -448,7 +431,7 @@ def batches(
 ) -> dict[str, Any]:
     if status is not None and status not in BATCH_STATUSES:
         raise field_error("status", f"must be one of {', '.join(BATCH_STATUSES)}")
-    period_start = parse_period_param("period", period) if period else None
+    period_start = period_param("period", period) if period else None
     total = repository.batches_count(session, workspace_id, status, period_start)
     rows = repository.batches_page(
         session, workspace_id, status, period_start, params.offset, params.per_page
@@ -541,7 +524,7 @@ def trial_balance(session: Session, workspace_id: str, period: str) -> dict[str,
     billed and every item recognized in it or before), and per-currency totals whose
     debits minus credits is zero."""
     try:
-        start = _parse_period(period)
+        start = parse_period(period)
         stored = repository.period_by_start(session, workspace_id, start)
     except ValueError:
         stored = repository.period_by_id(session, workspace_id, period)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Query
+from pydantic import BaseModel
 
 DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 100
@@ -29,6 +30,15 @@ def page_params(
     page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page number, from 1")] = 1,
 ) -> PageParams:
     return PageParams(page=page, per_page=per_page)
+
+
+class PageMeta(BaseModel):
+    """The `meta` of a page-based list."""
+
+    current_page: int
+    last_page: int
+    per_page: int
+    total: int
 
 
 def page_meta(params: PageParams, total: int) -> dict[str, Any]:

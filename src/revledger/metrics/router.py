@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 
 from revledger.auth.dependencies import requires
 from revledger.auth.service import Principal
+from revledger.customers import service as customers
+from revledger.customers.schemas import CustomerEnvelope, CustomerMrr
 from revledger.kit import bulk
 from revledger.metrics import service
 from revledger.openapi import responses
@@ -119,3 +121,49 @@ def list_rates(
     currency: Annotated[str | None, Query()] = None,
 ) -> JSONOut:
     return JSONOut(service.list_rates(session, principal, currency))
+
+
+@router.get(
+    "/customers/{source}/{customer_id}",
+    tags=["customers"],
+    response_model=CustomerEnvelope,
+    responses=responses(401, 403, 404),
+    summary="One customer with its current MRR and subscriptions (scope: read:customers)",
+)
+def get_customer(
+    source: str,
+    customer_id: str,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(requires("read:customers"))],
+) -> JSONOut:
+    """`mrr` is today's, from the last recalculation (`metrics_pending` says whether one is
+    due); `subscriptions` are rebuilt from the invoices as they are now."""
+    row = customers.get_row(session, principal.workspace_id, source, customer_id)
+    data = {**customers.customer_out(row), **service.customer_now(session, principal, row.pk)}
+    return JSONOut({"data": data})
+
+
+@router.get(
+    "/customers/{source}/{customer_id}/mrr",
+    tags=["customers"],
+    response_model=CustomerMrr,
+    responses=responses(401, 403, 404),
+    summary="A customer's MRR history: every change and its movement (scope: read:metrics)",
+)
+def customer_mrr(
+    source: str,
+    customer_id: str,
+    session: SessionDep,
+    principal: Reader,
+) -> JSONOut:
+    row = customers.get_row(session, principal.workspace_id, source, customer_id)
+    return JSONOut(
+        {
+            "data": service.customer_history(session, row.pk),
+            "meta": {
+                "currency": service.currency(session, principal.workspace_id),
+                "source_id": row.source_id,
+                "customer_id": row.external_id,
+            },
+        }
+    )

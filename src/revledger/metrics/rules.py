@@ -22,7 +22,6 @@ from typing import NamedTuple
 
 MRR_SCALE = 33_264_000  # 12 * 27720 * 100
 MONTH_FACTOR = {"day": 365, "week": 52, "month": 12, "year": 1}
-INTERVAL_UNITS = ("day", "week", "month", "year")
 MOVEMENT_TYPES = ("new", "expansion", "contraction", "churn", "reactivation")
 
 # ISO 4217 minor units that are not 2 (the rest of the world's currencies use cents).

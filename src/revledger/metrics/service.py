@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session
 from revledger.auth.service import Principal
 from revledger.errors import ErrorCode, FieldError, ValidationFailed, field_error
 from revledger.kit import bulk
+from revledger.kit.calendar import bucket_end, minus_month
 from revledger.kit.timeutil import format_utc, get_zone, parse_date, utcnow
 from revledger.metrics import repository as repo
 from revledger.metrics.jobs import Calculator
@@ -40,24 +40,6 @@ def parse_day(name: str, value: str | None, required: bool = True) -> date | Non
 
 def today(principal: Principal) -> date:
     return utcnow().astimezone(get_zone(principal.timezone)).date()
-
-
-def bucket_end(day: date, interval: str) -> date:
-    if interval == "day":
-        return day
-    if interval == "week":  # ISO weeks, Monday to Sunday
-        return day + timedelta(days=6 - day.weekday())
-    if interval == "month":
-        return day.replace(day=calendar.monthrange(day.year, day.month)[1])
-    if interval == "quarter":
-        month = ((day.month - 1) // 3) * 3 + 3
-        return date(day.year, month, calendar.monthrange(day.year, month)[1])
-    return date(day.year, 12, 31)
-
-
-def minus_month(day: date) -> date:
-    year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _sources(session: Session, principal: Principal, source: str | None) -> list[str] | None:

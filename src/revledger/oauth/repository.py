@@ -7,8 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from revledger.auth.models import Workspace
-from revledger.oauth.models import OAuthAccessToken, OAuthClient
+from revledger.auth.models import OAuthAccessToken, OAuthClient
 
 
 def add(session: Session, obj: OAuthClient | OAuthAccessToken) -> None:
@@ -59,26 +58,3 @@ def delete_expired_tokens(session: Session, client_id: str, now: datetime) -> No
             OAuthAccessToken.client_id == client_id, OAuthAccessToken.expires_at <= now
         )
     )
-
-
-def active_token_by_hash(
-    session: Session, token_hash: str, now: datetime
-) -> tuple[str, str, list[str], str] | None:
-    """(token id, workspace id, scopes, workspace timezone) of a token that has not
-    expired and whose client is not revoked."""
-    row = session.execute(
-        select(
-            OAuthAccessToken.id,
-            OAuthAccessToken.workspace_id,
-            OAuthAccessToken.scopes,
-            Workspace.timezone,
-        )
-        .join(OAuthClient, OAuthClient.id == OAuthAccessToken.client_id)
-        .join(Workspace, Workspace.id == OAuthAccessToken.workspace_id)
-        .where(
-            OAuthAccessToken.token_hash == token_hash,
-            OAuthAccessToken.expires_at > now,
-            OAuthClient.revoked_at.is_(None),
-        )
-    ).first()
-    return (row[0], row[1], row[2], row[3]) if row else None

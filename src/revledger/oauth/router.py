@@ -17,10 +17,10 @@ from fastapi import APIRouter, Depends, Header, Request
 from sqlalchemy.orm import Session
 
 from revledger.auth.dependencies import requires
+from revledger.auth.models import OAuthClient
 from revledger.auth.service import Principal
 from revledger.kit.timeutil import format_utc
 from revledger.oauth import service
-from revledger.oauth.models import OAuthClient
 from revledger.oauth.schemas import (
     OAuthClientCreate,
     OAuthClientCreatedEnvelope,

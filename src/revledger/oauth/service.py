@@ -15,13 +15,13 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from revledger.auth.models import OAuthAccessToken, OAuthClient
 from revledger.auth.scopes import SCOPES, grants
 from revledger.auth.service import Principal, validate_scopes
 from revledger.errors import NotFound
 from revledger.kit.ids import hash_secret, new_id, new_secret
 from revledger.kit.timeutil import utcnow
 from revledger.oauth import repository
-from revledger.oauth.models import OAuthAccessToken, OAuthClient
 
 CLIENT_SECRET_PREFIX = "rlc"
 ACCESS_TOKEN_PREFIX = "rlt"

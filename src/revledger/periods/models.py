@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from revledger.db import Base
@@ -31,3 +31,16 @@ class AccountingPeriod(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     closed_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RecognitionCounter(Base):
+    """The last RS- and RE- numbers of a workspace, and the lock that orders recognition:
+    posting, closing and reopening take this row first, so a period never closes while
+    an event is being put into it. Numbers are reserved in blocks by an UPDATE …
+    RETURNING in the posting transaction, so they are gap-free and never reused."""
+
+    __tablename__ = "recognition_counters"
+
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), primary_key=True)
+    schedules: Mapped[int] = mapped_column(BigInteger)
+    events: Mapped[int] = mapped_column(BigInteger)

@@ -11,8 +11,7 @@ from sqlalchemy.orm import Session
 
 from revledger.auth.models import Workspace
 from revledger.db import dialect_insert
-from revledger.periods.models import AccountingPeriod
-from revledger.recognition.models import RecognitionCounter
+from revledger.periods.models import AccountingPeriod, RecognitionCounter
 
 T = cast(Table, AccountingPeriod.__table__)
 COUNTERS = cast(Table, RecognitionCounter.__table__)

@@ -16,17 +16,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from revledger.errors import Conflict, NotFound, field_error
-from revledger.journal import service as journal
+from revledger.events import bus
+from revledger.kit.calendar import month_end, months_between, next_month, parse_period, period_name
 from revledger.kit.ids import new_id
 from revledger.kit.timeutil import parse_date, utcnow
 from revledger.periods import repository
-from revledger.recognition.rules import (
-    month_end,
-    months_between,
-    next_month,
-    parse_period,
-    period_name,
-)
 
 OPEN = "open"
 CLOSED = "closed"
@@ -160,7 +154,7 @@ def close(session: Session, workspace_id: str, ref: str, who: str) -> dict[str, 
         )
     now = utcnow()
     repository.set_status(session, period.id, CLOSED, now, who)
-    journal.on_period_closed(session, workspace_id, period.start_date, now)
+    bus.publish(session, bus.PeriodClosed(workspace_id, period.start_date, now))
     return {**period_out(period), "status": CLOSED, "closed_at": now, "closed_by": who}
 
 
@@ -179,5 +173,5 @@ def reopen(session: Session, workspace_id: str, ref: str) -> dict[str, Any]:
         )
     now = utcnow()
     repository.set_status(session, period.id, OPEN, None, None)
-    journal.on_period_reopened(session, workspace_id, period.start_date, now)
+    bus.publish(session, bus.PeriodReopened(workspace_id, period.start_date, now))
     return {**period_out(period), "status": OPEN, "closed_at": None, "closed_by": None}

@@ -6,13 +6,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from revledger.events import bus
 from revledger.kit import bulk
+from revledger.kit.calendar import INTERVAL_UNITS, RECOGNITION_RULES
 from revledger.kit.timeutil import utcnow
-from revledger.metrics import repository as metrics
-from revledger.metrics.rules import INTERVAL_UNITS
 from revledger.plans import repository
 from revledger.plans.repository import T
-from revledger.recognition.rules import RULES
 
 FIELDS = (
     "id",
@@ -51,7 +50,7 @@ def _validate(
     unit = check.choice("interval_unit", INTERVAL_UNITS)
     currency = check.currency(required=False)
     amount = check.integer("amount_cents", 0, what="a non-negative integer")
-    rule = check.choice("recognition_rule", RULES, required=False)
+    rule = check.choice("recognition_rule", RECOGNITION_RULES, required=False)
     if check.errors:
         return None, "; ".join(check.errors)
     return {
@@ -76,7 +75,7 @@ def import_plans(
     planned = bulk.apply_upsert(session, T, workspace_id, rows, COMPARED, now)
     changed = [new["pk"] for old, new in planned.replaced if _interval(old) != _interval(new)]
     if changed:
-        metrics.mark_plans(session, workspace_id, changed, now)
+        bus.publish(session, bus.PlansChanged(workspace_id, frozenset(changed), now))
     return bulk.results(items, errors, planned.statuses)
 
 

@@ -13,26 +13,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import BigInteger, Date, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from revledger.db import Base
 from revledger.kit.dbtypes import UTCDateTime
-
-OPEN_ENDED = date(9999, 12, 1)
-"""`period_start` of items in Zuora's `Open-Ended` period (manual schedules' remainder);
-the largest date, so items sort after every real period."""
-
-
-class RecognitionCounter(Base):
-    """The next RS- and RE- numbers of a workspace. Reserved in blocks by an UPDATE …
-    RETURNING in the posting transaction, so numbers are gap-free and never reused."""
-
-    __tablename__ = "recognition_counters"
-
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), primary_key=True)
-    schedules: Mapped[int] = mapped_column(BigInteger)
-    events: Mapped[int] = mapped_column(BigInteger)
 
 
 class RevenueSchedule(Base):

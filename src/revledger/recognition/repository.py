@@ -9,17 +9,16 @@ from typing import Any, cast
 from sqlalchemy import Row, Table, and_, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from revledger.invoices.models import Invoice
 from revledger.kit.bulk import in_list, insert_rows
+from revledger.kit.calendar import OPEN_ENDED
 from revledger.plans.models import Plan
-from revledger.recognition.models import OPEN_ENDED, RevenueEvent, RevenueItem, RevenueSchedule
+from revledger.recognition.models import RevenueEvent, RevenueItem, RevenueSchedule
 from revledger.sources.models import RevenueSource
 
 SCHEDULES = cast(Table, RevenueSchedule.__table__)
 EVENTS = cast(Table, RevenueEvent.__table__)
 ITEMS = cast(Table, RevenueItem.__table__)
 SOURCES = cast(Table, RevenueSource.__table__)
-INVOICES = cast(Table, Invoice.__table__)
 PLANS = cast(Table, Plan.__table__)
 
 
@@ -131,24 +130,6 @@ def one_time_of_customers(
             )
         )
     return out
-
-
-def cancellations_of(
-    session: Session, workspace_id: str, customer_pks: set[str]
-) -> list[dict[str, Any]]:
-    """Stored cancellation invoices, and refunds naming a subscription, of these
-    customers (by the invoices' customer index)."""
-    if not customer_pks:
-        return []
-    rows = session.execute(
-        select(INVOICES).where(
-            in_list(session, INVOICES.c.customer_pk, sorted(customer_pks)),
-            INVOICES.c.type.in_(("cancellation", "refund")),
-            INVOICES.c.workspace_id == workspace_id,
-            INVOICES.c.subscription_id.is_not(None),
-        )
-    )
-    return [dict(r._mapping) for r in rows]
 
 
 def undistributed(session: Session, schedule_pks: list[str]) -> dict[str, int]:

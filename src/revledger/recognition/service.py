@@ -21,6 +21,17 @@ from sqlalchemy.orm import Session
 from revledger.errors import NotFound, field_error
 from revledger.journal import service as journal
 from revledger.kit.bulk import require_source
+from revledger.kit.calendar import (
+    OPEN_ENDED,
+    OPEN_ENDED_NAME,
+    RECOGNITION_RULES,
+    check_year,
+    month_end,
+    month_start,
+    months_between,
+    parse_period,
+    period_name,
+)
 from revledger.kit.currencies import minor_unit
 from revledger.kit.ids import new_id
 from revledger.kit.money import (
@@ -36,20 +47,7 @@ from revledger.kit.timeutil import get_zone, parse_date, utcnow
 from revledger.periods import repository as periods
 from revledger.periods.service import Calendar, load_calendar, save_calendar
 from revledger.recognition import repository
-from revledger.recognition.models import OPEN_ENDED
-from revledger.recognition.rules import (
-    MAX_PERIODS,
-    OPEN_ENDED_NAME,
-    RULES,
-    check_year,
-    kept_before,
-    month_end,
-    month_start,
-    months_between,
-    parse_period,
-    period_name,
-    spread,
-)
+from revledger.recognition.rules import MAX_PERIODS, kept_before, spread
 
 POSTED = "Invoice Posted"
 ADJUSTED = "Invoice Item Adjustment Created"
@@ -209,9 +207,13 @@ def post_invoices(
     inserted: Iterable[dict[str, Any]],
     replaced: list[tuple[dict[str, Any], dict[str, Any]]],
     now: datetime,
+    stored_cancellations: list[dict[str, Any]],
 ) -> None:
     """Schedules and events for an invoice import: `inserted` are new invoice rows,
-    `replaced` (stored row, new row) the updated ones, in request order."""
+    `replaced` (stored row, new row) the updated ones, in request order.
+    `stored_cancellations`: the stored cancellations (and refunds naming a subscription)
+    of the customers of new subscription invoices, replayed against their new schedules
+    (a cancellation may arrive before the invoice it ends)."""
     new = list(inserted)
     if not new and not replaced:
         return
@@ -259,15 +261,7 @@ def post_invoices(
         _cancel(session, posting, cancellations, schedules, rules, accounts)
     if any(s["kind"] == "subscription" for s in posting.schedules):
         batch = {i["pk"] for i in new}
-        stored = [
-            i
-            for i in repository.cancellations_of(
-                session,
-                workspace_id,
-                {i["customer_pk"] for i in new if i["type"] == "subscription"},
-            )
-            if i["pk"] not in batch
-        ]
+        stored = [i for i in stored_cancellations if i["pk"] not in batch]
         if stored:
             _cancel(session, posting, stored, schedules, rules, accounts, replay=True)
     posting.save(session)
@@ -762,8 +756,8 @@ def list_schedules(
         columns["origin"] = "invoice"
         columns["external_id"] = filters["invoice_id"]
     rule = filters.get("rule")
-    if rule is not None and rule not in RULES:
-        raise field_error("rule", f"must be one of {', '.join(RULES)}")
+    if rule is not None and rule not in RECOGNITION_RULES:
+        raise field_error("rule", f"must be one of {', '.join(RECOGNITION_RULES)}")
     columns["rule"] = rule
     if filters.get("source"):
         columns["source_id"] = require_source(session, workspace_id, str(filters["source"]))

@@ -25,32 +25,28 @@ from sqlalchemy.orm import Session
 from revledger.auth.service import Principal
 from revledger.db import Database
 from revledger.errors import field_error
+from revledger.kit.calendar import (
+    MAX_YEAR,
+    MIN_YEAR,
+    from_index,
+    month_end,
+    month_index,
+    months_between,
+    period_name,
+    period_param,
+)
 from revledger.kit.currencies import minor_unit
 from revledger.kit.money import format_ledger
 from revledger.kit.pagination import PageParams, page_meta
 from revledger.kit.timeutil import get_zone, parse_date, utcnow
-from revledger.recognition.rules import month_end, parse_period, period_name
 from revledger.reports import repository as repo
 
 MAX_PERIODS = 250
 """At most 250 periods in one report (Zuora's limit for a schedule's span)."""
 GROUPS = ("source", "plan", "product", "customer", "currency")
-FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
 # --- periods --------------------------------------------------------------------------
-
-
-def month_index(start: date) -> int:
-    return start.year * 12 + start.month - 1
-
-
-def from_index(index: int) -> date:
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def months(first: date, last: date) -> list[date]:
-    return [from_index(i) for i in range(month_index(first), month_index(last) + 1)]
 
 
 def parse_period_param(name: str, value: str | None) -> date | None:
@@ -58,13 +54,7 @@ def parse_period_param(name: str, value: str | None) -> date | None:
     the parameter otherwise. Empty means absent."""
     if value is None or value.strip() == "":
         return None
-    try:
-        start = parse_period(value)
-    except ValueError as exc:
-        raise field_error(name, str(exc)) from None
-    if not FIRST_YEAR <= start.year <= LAST_YEAR:
-        raise field_error(name, f"must be a period between {FIRST_YEAR} and {LAST_YEAR}")
-    return start
+    return period_param(name, value)
 
 
 def today(principal: Principal) -> date:
@@ -78,7 +68,7 @@ class Range:
 
     @property
     def periods(self) -> list[date]:
-        return months(self.first, self.last)
+        return months_between(self.first, self.last)
 
 
 def period_range(
@@ -255,8 +245,8 @@ def as_of_period(principal: Principal, as_of: str | None) -> tuple[date, date]:
             day = parse_date(as_of.strip())
         except ValueError as exc:
             raise field_error("as_of", str(exc)) from None
-        if not FIRST_YEAR <= day.year <= LAST_YEAR:
-            raise field_error("as_of", f"must be a date between {FIRST_YEAR} and {LAST_YEAR}")
+        if not MIN_YEAR <= day.year <= MAX_YEAR:
+            raise field_error("as_of", f"must be a date between {MIN_YEAR} and {MAX_YEAR}")
     return day, day.replace(day=1)
 
 
@@ -390,7 +380,7 @@ def build_waterfall(
     satisfies billed = before + Σ cells + deferred; the rows sum to the summary's last
     period. Summary: per period of the range, billed and recognized in and through it.
     """
-    periods = months(first, last)
+    periods = months_between(first, last)
     lines: dict[str, dict[Any, Line]] = defaultdict(dict)
     billed_in: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
     recognized_in: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))

@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from revledger.kit.currencies import parse_currency
+from revledger.kit.pagination import PageMeta
 from revledger.kit.text import Text
-from revledger.revenues.schemas import PageMeta
 
 
 def _optional_currency(value: object) -> str | None:

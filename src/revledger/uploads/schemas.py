@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from revledger.kit.pagination import PageMeta
 from revledger.kit.text import Text
 
 Target = Literal["revenues", "customers", "plans", "invoices"]
@@ -107,13 +108,6 @@ class UploadOut(BaseModel):
 
 class UploadEnvelope(BaseModel):
     data: UploadOut
-
-
-class PageMeta(BaseModel):
-    current_page: int
-    last_page: int
-    per_page: int
-    total: int
 
 
 class UploadList(BaseModel):

@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from revledger.errors import NotFound
+from revledger.events import bus
 from revledger.kit.timeutil import format_utc, utcnow
-from revledger.metrics import repository as metrics
 from revledger.workspaces import repository
 from revledger.workspaces.schemas import WorkspacePatch
 
@@ -37,5 +37,5 @@ def patch(session: Session, workspace_id: str, body: WorkspacePatch) -> dict[str
     if changed:
         repository.set_values(session, workspace_id, changed)
     if "reporting_currency" in changed or "timezone" in changed:
-        metrics.mark_all(session, workspace_id, utcnow())
+        bus.publish(session, bus.WorkspaceSettingsChanged(workspace_id, utcnow()))
     return get(session, workspace_id)
