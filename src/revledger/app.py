@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from revledger import __version__, subscriptions
+from revledger.accounts.router import router as accounts_router
 from revledger.auth.router import router as auth_router
 from revledger.config import Settings
 from revledger.customers.router import router as customers_router
@@ -86,6 +87,7 @@ def create_app(database: Database | None = None, worker: bool | None = None) -> 
         periods_router,
         recognition_router,
         reports_router,
+        accounts_router,
         journal_router,
         uploads_router,
     ):

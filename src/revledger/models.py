@@ -1,9 +1,10 @@
 """Imports every domain's tables so Base.metadata is complete (Alembic, tests)."""
 
+from revledger.accounts.models import GlAccountRule, GlAccountSet
 from revledger.auth.models import ApiKey, OAuthAccessToken, OAuthClient, Workspace
 from revledger.customers.models import Customer
 from revledger.invoices.models import Invoice, InvoiceVersion
-from revledger.journal.models import GlAccountRule, GlAccountSet, JournalBatch, JournalBatchLine
+from revledger.journal.models import JournalBatch, JournalBatchLine
 from revledger.metrics.models import (
     ExchangeRate,
     MetricsPending,

@@ -6,7 +6,6 @@ their schedule's account set); nothing here writes to those tables.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
@@ -15,14 +14,11 @@ from sqlalchemy import CursorResult, Row, Table, case, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from revledger.db import dialect_insert
-from revledger.journal.models import GlAccountRule, GlAccountSet, JournalBatch, JournalBatchLine
+from revledger.journal.models import JournalBatch, JournalBatchLine
 from revledger.periods.models import AccountingPeriod
 from revledger.plans.models import Plan
 from revledger.recognition.models import RevenueEvent, RevenueItem, RevenueSchedule
 
-SETS = cast(Table, GlAccountSet.__table__)
-RULES = cast(Table, GlAccountRule.__table__)
 BATCHES = cast(Table, JournalBatch.__table__)
 LINES = cast(Table, JournalBatchLine.__table__)
 SCHEDULES = cast(Table, RevenueSchedule.__table__)
@@ -33,89 +29,6 @@ PERIODS = cast(Table, AccountingPeriod.__table__)
 
 
 # --- account sets and rules -------------------------------------------------------------
-
-
-def ensure_sets(session: Session, rows: Iterable[dict[str, Any]]) -> None:
-    """Store account sets that are not stored yet (their id is their content's hash)."""
-    values = list(rows)
-    if values:
-        session.execute(dialect_insert(session, SETS).values(values).on_conflict_do_nothing())
-
-
-def rules(session: Session, workspace_id: str) -> dict[tuple[str, str], str]:
-    """(source id or '', plan pk or '') -> account set id, for every rule of the workspace."""
-    rows = session.execute(
-        select(RULES.c.source_id, RULES.c.plan_pk, RULES.c.set_id).where(
-            RULES.c.workspace_id == workspace_id
-        )
-    )
-    return {(r.source_id, r.plan_pk): r.set_id for r in rows}
-
-
-def upsert_rule(
-    session: Session, workspace_id: str, source_id: str, plan_pk: str, set_id: str, now: datetime
-) -> None:
-    stmt = dialect_insert(session, RULES).values(
-        workspace_id=workspace_id,
-        source_id=source_id,
-        plan_pk=plan_pk,
-        set_id=set_id,
-        updated_at=now,
-    )
-    session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["workspace_id", "source_id", "plan_pk"],
-            set_={"set_id": stmt.excluded.set_id, "updated_at": stmt.excluded.updated_at},
-        )
-    )
-
-
-def rule_listing(session: Session, workspace_id: str) -> list[Row[Any]]:
-    """Every rule with its four account names and the plan's seed-003 id: the workspace
-    rule, plan-only rules, then by source (the source's own rule before its plans')."""
-    stmt = (
-        select(
-            RULES.c.source_id,
-            RULES.c.plan_pk,
-            RULES.c.updated_at,
-            PLANS.c.external_id.label("plan_id"),
-            PLANS.c.source_id.label("plan_source_id"),
-            SETS.c.accounts_receivable,
-            SETS.c.deferred_revenue,
-            SETS.c.revenue,
-            SETS.c.refunds,
-        )
-        .join(SETS, SETS.c.id == RULES.c.set_id)
-        .outerjoin(PLANS, PLANS.c.pk == RULES.c.plan_pk)
-        .where(RULES.c.workspace_id == workspace_id)
-        .order_by(
-            RULES.c.source_id,
-            case((RULES.c.plan_pk == "", 0), else_=1),
-            PLANS.c.external_id,
-            RULES.c.plan_pk,
-        )
-    )
-    return list(session.execute(stmt))
-
-
-def account_sets(session: Session, workspace_id: str, ids: Iterable[str]) -> dict[str, Row[Any]]:
-    wanted = sorted(set(ids))
-    if not wanted:
-        return {}
-    rows = session.execute(
-        select(SETS).where(SETS.c.workspace_id == workspace_id, SETS.c.id.in_(wanted))
-    )
-    return {r.id: r for r in rows}
-
-
-def plans_named(
-    session: Session, workspace_id: str, source_id: str | None, external_id: str
-) -> list[Row[Any]]:
-    """Plans with this seed-003 id (in one source, or in any source of the workspace)."""
-    where = [PLANS.c.workspace_id == workspace_id, PLANS.c.external_id == external_id]
-    if source_id is not None:
-        where.append(PLANS.c.source_id == source_id)
-    return list(session.execute(select(PLANS.c.pk, PLANS.c.source_id).where(*where).limit(2)))
 
 
 # --- journal entries (derived from revenue events) --------------------------------------

@@ -1,4 +1,4 @@
-"""GL accounts, journal entries, summary journal batches (seed 002) and the trial balance."""
+"""Journal entries, summary journal batches (seed 002) and the trial balance."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from revledger.auth.dependencies import requires
 from revledger.auth.service import Principal
 from revledger.journal import service
-from revledger.journal.schemas import BatchStatusIn, GlAccountsIn
+from revledger.journal.schemas import BatchStatusIn
 from revledger.kit.pagination import MAX_PAGE, PageParams, page_params
 from revledger.kit.timeutil import utcnow
 from revledger.openapi import responses
@@ -23,31 +23,6 @@ Reader = Annotated[Principal, Depends(requires("read:journal"))]
 Writer = Annotated[Principal, Depends(requires("write:journal"))]
 Page = Annotated[PageParams, Depends(page_params)]
 PERIOD_HELP = "A period's name (`Mar'2026`) or year and month (`2026-03`)"
-
-
-@router.get(
-    "/gl-accounts",
-    responses=responses(401, 403),
-    summary="The chart of accounts: defaults and every source/plan rule (scope: read:journal)",
-)
-def get_gl_accounts(session: SessionDep, principal: Reader) -> JSONOut:
-    """`defaults` are the accounts of schedules no rule matches (the workspace rule, else
-    the built-in `Accounts Receivable`, `Deferred Revenue`, `Revenue`, `Refunds`)."""
-    return JSONOut({"data": service.gl_accounts(session, principal.workspace_id)})
-
-
-@router.put(
-    "/gl-accounts",
-    responses=responses(401, 403, 422),
-    summary="Set the accounts of the workspace, a source, a plan or both (scope: write:journal)",
-)
-def put_gl_accounts(body: GlAccountsIn, session: SessionDep, principal: Writer) -> JSONOut:
-    """Applies to revenue schedules created from now on: each schedule keeps the accounts
-    in force when it was created, so entries already made never change. The most
-    specific rule wins: source and plan, plan, source, workspace, built-in defaults."""
-    return JSONOut(
-        {"data": service.put_gl_accounts(session, principal.workspace_id, body, utcnow())}
-    )
 
 
 @router.get(

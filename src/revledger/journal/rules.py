@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from revledger.accounts.rules import ACCOUNT_FIELDS
 from revledger.kit.calendar import OPEN_ENDED
 
-ACCOUNT_FIELDS = ("accounts_receivable", "deferred_revenue", "revenue", "refunds")
 REFUND_KINDS = frozenset({"refund"})
 """Schedule kinds whose recognition goes to the `refunds` account (an invoice of type
 refund, a revenue record of type refund)."""
@@ -159,21 +159,3 @@ def balances(lines: Iterable[Line]) -> dict[str, tuple[int, int]]:
         debit, credit = out.get(line.currency, (0, 0))
         out[line.currency] = (debit + line.debit, credit + line.credit)
     return out
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def account_name_problem(name: str) -> str | None:
-    """Why an account name cannot be used, or None. Names go to the GL as they are, in
-    JSON and in the batch CSV, so a name a spreadsheet would run as a formula is refused
-    rather than altered."""
-    if not name:
-        return "must not be empty"
-    if len(name) > 200:
-        return "must be at most 200 characters"
-    if any(ord(c) < 32 or ord(c) == 127 for c in name):
-        return "must not contain control characters"
-    if name.startswith(_FORMULA_START):
-        return "must not start with =, +, -, @ (a spreadsheet would read it as a formula)"
-    return None

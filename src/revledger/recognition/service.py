@@ -18,8 +18,8 @@ from typing import Any
 import orjson
 from sqlalchemy.orm import Session
 
+from revledger.accounts import service as gl_accounts
 from revledger.errors import NotFound, field_error
-from revledger.journal import service as journal
 from revledger.kit.bulk import require_source
 from revledger.kit.calendar import (
     OPEN_ENDED,
@@ -219,7 +219,7 @@ def post_invoices(
         return
     posting = _begin(session, workspace_id, now)
     rules = _invoice_rules(session, [*new, *(n for _, n in replaced)])
-    accounts = journal.account_set_ids(
+    accounts = gl_accounts.account_set_ids(
         session,
         workspace_id,
         {(r["source_id"], r["plan_pk"]) for r in [*new, *(n for _, n in replaced)]},
@@ -507,7 +507,7 @@ def post_revenues(
         return
     posting = _begin(session, workspace_id, now)
     source_rules = repository.source_rules(session, {r["revenue_source_id"] for r in records})
-    accounts = journal.account_set_ids(
+    accounts = gl_accounts.account_set_ids(
         session, workspace_id, {(r["revenue_source_id"], None) for r in records}, now
     )
     for record in records:
