@@ -4,6 +4,7 @@ FILE.errors.csv."""
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from typer.testing import CliRunner
 from revledger.app import create_app
 from revledger.auth.service import Principal, create_workspace
 from revledger.cli import app
+from revledger.config import Settings
 from revledger.db import Database
 from revledger.kit.timeutil import utcnow
 from revledger.migrate import upgrade
@@ -138,7 +140,7 @@ def test_an_interrupted_local_import_is_finished_by_the_next(
     local: dict[str, Any], tmp_path: Path
 ) -> None:
     db = Database(local["url"])
-    directory = files.upload_dir(db.url)
+    directory = files.upload_dir(replace(Settings.from_env(), database_url=db.url))
     sink = files.Sink(directory)
     sink.write(csv_text(sales(10, "k")).encode())
     sink.close()

@@ -19,7 +19,7 @@ from revledger.db import Database
 from revledger.invoices.router import router as invoices_router
 from revledger.journal.router import router as journal_router
 from revledger.kit.request_id import RequestIdMiddleware
-from revledger.metrics.jobs import Worker, worker_enabled
+from revledger.metrics.jobs import Worker
 from revledger.metrics.router import router as metrics_router
 from revledger.oauth.router import router as oauth_router
 from revledger.periods.router import router as periods_router
@@ -31,7 +31,6 @@ from revledger.revenues.router import router as revenues_router
 from revledger.revenues.schemas import RevenueCreate
 from revledger.sources.router import router as sources_router
 from revledger.uploads.jobs import Worker as UploadWorker
-from revledger.uploads.jobs import worker_enabled as upload_worker_enabled
 from revledger.uploads.router import router as uploads_router
 from revledger.workspaces.router import router as workspaces_router
 
@@ -44,20 +43,25 @@ needs; `admin` implies every scope. Errors are RFC 9457 problem details
 """
 
 
-def create_app(database: Database | None = None, worker: bool | None = None) -> FastAPI:
-    """`worker`: run the metrics recalculation worker on a thread of this process
-    (default: the REVLEDGER_WORKER environment variable, which `revledger serve` sets)."""
+def create_app(
+    database: Database | None = None,
+    worker: bool | None = None,
+    settings: Settings | None = None,
+) -> FastAPI:
+    """`settings`: default from the environment (config.py). `worker`: run the metrics
+    recalculation worker on a thread of this process (default: the settings' choice)."""
     subscriptions.install()
-    settings = Settings.from_env()
+    settings = settings or Settings.from_env()
+    if worker is not None:
+        settings = settings.with_workers(worker)
     logging.basicConfig(level=settings.log_level)
-    run_worker = worker_enabled() if worker is None else worker
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        background = Worker(app.state.db) if run_worker else None
+        background = Worker(app.state.db) if settings.metrics_worker else None
         if background is not None:
             background.start()
-        uploads = UploadWorker(app.state.db) if upload_worker_enabled(run_worker) else None
+        uploads = UploadWorker(app.state.db) if settings.runs_upload_worker else None
         if uploads is not None:  # resumes uploads whose processor stopped
             uploads.start()
         try:
@@ -72,6 +76,7 @@ def create_app(database: Database | None = None, worker: bool | None = None) -> 
         title="revledger", version=__version__, description=DESCRIPTION, lifespan=lifespan
     )
     app.state.db = database or Database(settings.database_url)
+    app.state.settings = settings
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
     for router in (

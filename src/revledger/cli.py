@@ -85,7 +85,8 @@ def serve(
     from revledger.db import Database
     from revledger.migrate import upgrade
 
-    url = _database_url()
+    settings = Settings.from_env().with_workers(metrics_worker)
+    url = settings.database_url
     upgrade(url)
     base = f"http://{host}:{port}"
     if demo:
@@ -98,8 +99,13 @@ def serve(
         console.print(f"Demo workspace: {workspace_id}")
         console.print(f"API key: [bold]{secret}[/bold]")
     console.print(f"revledger on {base}  (API docs: {base}/docs, database: {_redact(url)})")
-    os.environ["REVLEDGER_DATABASE_URL"] = url
-    os.environ["REVLEDGER_WORKER"] = "1" if metrics_worker else "0"
+    if workers == 1:
+        from revledger.app import create_app
+
+        uvicorn.run(create_app(settings=settings), host=host, port=port, log_level="warning")
+        return
+    # Several processes import the app themselves: they read these settings back.
+    os.environ.update(settings.environ())
     uvicorn.run(
         "revledger.app:create_app",
         factory=True,
@@ -176,11 +182,13 @@ def import_file(
             from revledger.db import Database
             from revledger.migrate import upgrade
 
-            url = _database_url()
-            upgrade(url)
-            db = Database(url)
+            settings = Settings.from_env()
+            upgrade(settings.database_url)
+            db = Database(settings.database_url)
             try:
-                data, errors_path = run_local(console, db, file, template, source, workspace)
+                data, errors_path = run_local(
+                    console, db, file, template, source, workspace, settings
+                )
             finally:
                 db.dispose()
     except ImportFailed as exc:

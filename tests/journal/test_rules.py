@@ -7,10 +7,10 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
+from revledger.accounts.rules import account_name_problem
 from revledger.journal.rules import (
     Accounts,
     Line,
-    account_name_problem,
     balances,
     difference,
     entry_lines,

@@ -4,6 +4,7 @@ interrupted and resumed; two uploads at once."""
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from revledger.auth.models import OAuthAccessToken
+from revledger.config import Settings
 from revledger.db import Database
 from revledger.kit.ids import hash_secret
 from revledger.kit.timeutil import utcnow
@@ -195,7 +197,7 @@ def test_an_interrupted_upload_resumes_and_posts_every_row_once(
     source = tenant.source("stripe")
     rows = sales(25, "k")
     rows[17][1] = "-1.00"  # one business error, in a chunk after the interruption
-    directory = files.upload_dir(database.url)
+    directory = files.upload_dir(replace(Settings.from_env(), database_url=database.url))
     sink = files.Sink(directory)
     sink.write(csv_text(rows).encode())
     sink.close()
@@ -232,7 +234,7 @@ def test_a_stale_processor_loses_its_chunk(tenant: Tenant, database: Database) -
     from revledger.uploads import files, service
 
     source = tenant.source("stripe")
-    directory = files.upload_dir(database.url)
+    directory = files.upload_dir(replace(Settings.from_env(), database_url=database.url))
     sink = files.Sink(directory)
     sink.write(csv_text(sales(12, "q")).encode())
     sink.close()

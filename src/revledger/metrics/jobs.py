@@ -13,7 +13,6 @@ if that raises, one by one: a customer that cannot be recalculated is recorded i
 from __future__ import annotations
 
 import logging
-import os
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -273,8 +272,3 @@ class Worker(PollingWorker):
 
     def poll(self) -> int:
         return run_once(self.db, self.batch_size)
-
-
-def worker_enabled() -> bool:
-    """REVLEDGER_WORKER=1 runs the worker inside the API process (`revledger serve` sets it)."""
-    return os.environ.get("REVLEDGER_WORKER", "0").lower() in ("1", "true", "yes", "on")

@@ -26,6 +26,7 @@ from rich.progress import (
 from rich.text import Text
 
 from revledger.auth.service import Principal
+from revledger.config import Settings
 from revledger.db import Database
 from revledger.errors import DomainError
 from revledger.uploads import files, jobs, repository, service
@@ -115,6 +116,7 @@ def run_local(
     template: str | None,
     source: str | None,
     workspace: str | None,
+    settings: Settings,
 ) -> tuple[dict[str, Any], Path | None]:
     workspace_id, timezone = _pick_workspace(db, workspace)
     # An earlier import stopped in the middle (its process killed) is finished first:
@@ -122,7 +124,7 @@ def run_local(
     resumed = jobs.run_until_idle(db, workspace_id=workspace_id)
     if resumed:
         console.print(f"Resumed {resumed} interrupted upload(s) of this workspace first.")
-    directory = files.upload_dir(db.url)
+    directory = files.upload_dir(settings)
     sink = files.Sink(directory)
     try:
         with path.open("rb") as f:

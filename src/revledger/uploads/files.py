@@ -1,9 +1,9 @@
 """Uploaded files on disk: streamed in with their SHA-256, read back row by row.
 
-Nothing here holds a whole file in memory. Files live in REVLEDGER_UPLOAD_DIR (default:
-`revledger-uploads/` next to a SQLite database file, else under the system temporary
-directory) until their upload is finished; every process serving one database must see
-the same directory for a restarted process to resume another's upload.
+Nothing here holds a whole file in memory. Files live in the configured upload folder
+(config.py; default: `revledger-uploads/` next to a SQLite database file, else under the
+system temporary directory) until their upload is finished; every process serving one
+database must see the same directory for a restarted process to resume another's upload.
 """
 
 from __future__ import annotations
@@ -17,16 +17,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from revledger.config import Settings
 from revledger.uploads.rules import BAD_CSV, BAD_ENCODING
 
 csv.field_size_limit(1_000_000)
 ENCODING = "utf-8-sig"  # UTF-8, with or without a byte-order mark
 
 
-def upload_dir(database_url: str) -> Path:
-    configured = os.environ.get("REVLEDGER_UPLOAD_DIR")
-    if configured:
-        path = Path(configured)
+def upload_dir(settings: Settings) -> Path:
+    """The configured folder, else beside a SQLite database file, else the temp folder."""
+    database_url = settings.database_url
+    if settings.upload_dir is not None:
+        path = settings.upload_dir
     elif database_url.startswith("sqlite:///") and ":memory:" not in database_url:
         path = Path(database_url[len("sqlite:///") :]).resolve().parent / "revledger-uploads"
     else:

@@ -371,12 +371,3 @@ class Worker(PollingWorker):
     def poll(self) -> int:
         run_once(self.db, owner=self.owner)
         return 0  # a resumed upload ran to its end in the round: wait before the next
-
-
-def worker_enabled(default: bool) -> bool:
-    """REVLEDGER_UPLOAD_WORKER=1/0 turns the resuming worker on or off (default: on
-    wherever the metrics worker runs, i.e. under `revledger serve`)."""
-    value = os.environ.get("REVLEDGER_UPLOAD_WORKER")
-    if value is None:
-        return default
-    return value.lower() in ("1", "true", "yes", "on")

@@ -226,7 +226,7 @@ async def create_upload(
     without one) or, as Zuora Revenue does, the CSV as a `text/csv` body with headers
     `templatename` and `filename`. Without a template, the file's headers choose it.
     Answers 202 at once; follow the upload at GET /api/v1/uploads/{id}."""
-    directory = files.upload_dir(db.url)
+    directory = files.upload_dir(request.app.state.settings)
     sink, fields = await _receive(request, directory)
     try:
         upload, replay = await anyio.to_thread.run_sync(
@@ -350,7 +350,7 @@ async def repost_errors(
     """The body is the CSV of GET /uploads/{id}/errors (Accept: text/csv) with its rows
     corrected; `error_row_number` says which staged row each line corrects. Rows that
     are now valid are posted and leave the staged errors; the others keep new errors."""
-    sink, _fields = await _receive(request, files.upload_dir(db.url))
+    sink, _fields = await _receive(request, files.upload_dir(request.app.state.settings))
     try:
         result = await anyio.to_thread.run_sync(
             lambda: service.repost(session, principal, upload_id, sink.path)
