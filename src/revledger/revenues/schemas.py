@@ -20,6 +20,7 @@ from revledger.kit.currencies import parse_currency
 from revledger.kit.money import parse_amount
 from revledger.kit.text import Text
 from revledger.kit.timeutil import parse_rfc3339
+from revledger.openapi import PageMeta
 
 RevenueType = Literal["sale", "refund", "adjustment"]
 REVENUE_TYPES: tuple[str, ...] = ("sale", "refund", "adjustment")
@@ -138,13 +139,6 @@ class RevenueCreated(BaseModel):
     mismatched_fields: list[str] | None = Field(
         default=None, description="On a duplicate whose payload differs from the stored record"
     )
-
-
-class PageMeta(BaseModel):
-    current_page: int
-    last_page: int
-    per_page: int
-    total: int
 
 
 class RevenueList(BaseModel):

@@ -9,7 +9,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from revledger.kit.currencies import parse_currency
 from revledger.kit.text import Text
-from revledger.revenues.schemas import PageMeta
+from revledger.openapi import PageMeta
 
 
 def _optional_currency(value: object) -> str | None:
