@@ -22,6 +22,7 @@ from revledger.kit.request_id import RequestIdMiddleware
 from revledger.metrics.jobs import Worker
 from revledger.metrics.router import router as metrics_router
 from revledger.oauth.router import router as oauth_router
+from revledger.openapi import finish
 from revledger.periods.router import router as periods_router
 from revledger.plans.router import router as plans_router
 from revledger.problems import install_error_handlers
@@ -114,5 +115,5 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     schemas["RevenueCreate"] = extra
     components["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
     schema["security"] = [{"bearer": []}]
-    app.openapi_schema = schema
+    app.openapi_schema = finish(schema)
     return schema

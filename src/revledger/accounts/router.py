@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 from sqlalchemy.orm import Session
 
 from revledger.accounts import service
-from revledger.accounts.schemas import GlAccountsIn
+from revledger.accounts.schemas import GlAccountsEnvelope, GlAccountsIn, GlRuleEnvelope
 from revledger.auth.dependencies import requires
 from revledger.auth.service import Principal
 from revledger.kit.timeutil import utcnow
@@ -23,6 +23,7 @@ Writer = Annotated[Principal, Depends(requires("write:journal"))]
 
 @router.get(
     "/gl-accounts",
+    response_model=GlAccountsEnvelope,
     responses=responses(401, 403),
     summary="The chart of accounts: defaults and every source/plan rule (scope: read:journal)",
 )
@@ -34,6 +35,7 @@ def get_gl_accounts(session: SessionDep, principal: Reader) -> JSONOut:
 
 @router.put(
     "/gl-accounts",
+    response_model=GlRuleEnvelope,
     responses=responses(401, 403, 422),
     summary="Set the accounts of the workspace, a source, a plan or both (scope: write:journal)",
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from revledger.accounts.rules import account_name_problem
@@ -58,3 +60,32 @@ class GlAccountsIn(BaseModel):
         if "\x00" in value or not encodable(value):
             raise ValueError("must be valid Unicode without NUL characters")
         return value
+
+
+class AccountTypes(BaseModel):
+    accounts_receivable: str = Field(examples=["asset"])
+    deferred_revenue: str = Field(examples=["liability"])
+    revenue: str = Field(examples=["revenue"])
+    refunds: str = Field(examples=["contra-revenue"])
+
+
+class GlRuleOut(BaseModel):
+    source_id: str | None = Field(description="null: any source")
+    plan_id: str | None = Field(description="null: any plan")
+    accounts: AccountNames
+    updated_at: datetime
+
+
+class GlAccountsOut(BaseModel):
+    defaults: AccountNames = Field(description="What schedules no rule matches use")
+    built_in_defaults: AccountNames
+    account_types: AccountTypes
+    rules: list[GlRuleOut]
+
+
+class GlAccountsEnvelope(BaseModel):
+    data: GlAccountsOut
+
+
+class GlRuleEnvelope(BaseModel):
+    data: GlRuleOut

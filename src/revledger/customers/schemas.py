@@ -8,12 +8,15 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+from pydantic.json_schema import SkipJsonSchema
+
+from revledger.openapi import omittable
 
 
 class ImportResult(BaseModel):
-    id: str | None
+    id: str | int | None = Field(description="The item's id as sent, null when it has none")
     import_status: Literal["inserted", "updated", "unchanged", "error"]
-    import_error: str | None = Field(default=None, description="Only with import_status error")
+    import_error: str | SkipJsonSchema[None] = omittable("Only with import_status error")
 
 
 class ImportResponse(BaseModel):
@@ -21,19 +24,21 @@ class ImportResponse(BaseModel):
 
 
 class CustomerOut(BaseModel):
+    """A field without a value is left out."""
+
     source_id: str
     id: str
-    name: str | None = None
-    email: str | None = None
-    country: str | None = None
-    company: str | None = None
-    custom_variables: dict[str, Any] | None = None
+    name: str | SkipJsonSchema[None] = omittable()
+    email: str | SkipJsonSchema[None] = omittable()
+    country: str | SkipJsonSchema[None] = omittable()
+    company: str | SkipJsonSchema[None] = omittable()
+    custom_variables: dict[str, Any] | SkipJsonSchema[None] = omittable()
 
 
 class CustomerListBody(BaseModel):
     count: int
     list: list[CustomerOut]
-    next_cursor: str | None = None
+    next_cursor: str | SkipJsonSchema[None] = omittable("When there are more customers")
 
 
 class CustomerList(BaseModel):
@@ -52,6 +57,7 @@ class SubscriptionOut(BaseModel):
 class CustomerDetail(CustomerOut):
     mrr: int
     currency: str
+    metrics_pending: bool = Field(description="Whether a recalculation of its metrics is due")
     subscriptions: list[SubscriptionOut]
 
 

@@ -11,6 +11,7 @@ from revledger.auth.dependencies import requires
 from revledger.auth.service import Principal
 from revledger.customers.schemas import ImportResponse
 from revledger.invoices import service
+from revledger.invoices.schemas import InvoiceList, InvoiceVersionsEnvelope
 from revledger.kit import bulk
 from revledger.openapi import responses
 from revledger.web import JSONOut, UnitOfWorkRoute, get_session
@@ -57,6 +58,7 @@ def import_invoices(
 
 @router.get(
     "",
+    response_model=InvoiceList,
     responses=responses(401, 403, 404, 422),
     summary="List a data source's invoices, newest date first (scope: read:invoices)",
 )
@@ -91,6 +93,7 @@ def list_invoices(
 
 @router.get(
     "/{source}/{invoice_id}/versions",
+    response_model=InvoiceVersionsEnvelope,
     responses=responses(401, 403, 404),
     summary="An invoice and every earlier version of it (scope: read:invoices)",
 )

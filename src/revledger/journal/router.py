@@ -11,10 +11,17 @@ from sqlalchemy.orm import Session
 from revledger.auth.dependencies import requires
 from revledger.auth.service import Principal
 from revledger.journal import service
-from revledger.journal.schemas import BatchStatusIn
+from revledger.journal.schemas import (
+    BatchStatusIn,
+    JournalBatchEnvelope,
+    JournalBatchList,
+    JournalBatchPage,
+    JournalEntryList,
+    TrialBalanceEnvelope,
+)
 from revledger.kit.pagination import MAX_PAGE, PageParams, page_params
 from revledger.kit.timeutil import utcnow
-from revledger.openapi import responses
+from revledger.openapi import csv_content, responses
 from revledger.web import JSONOut, UnitOfWorkRoute, get_session
 
 router = APIRouter(prefix="/api/v1", tags=["journal"], route_class=UnitOfWorkRoute)
@@ -27,6 +34,7 @@ PERIOD_HELP = "A period's name (`Mar'2026`) or year and month (`2026-03`)"
 
 @router.get(
     "/journal/entries",
+    response_model=JournalEntryList,
     responses=responses(401, 403, 422),
     summary="Journal entries, one per revenue event (scope: read:journal)",
 )
@@ -51,6 +59,7 @@ def list_entries(
 
 @router.get(
     "/journal/batches",
+    response_model=JournalBatchList,
     responses=responses(401, 403, 422),
     summary="Summary journal batches, oldest period first (scope: read:journal)",
 )
@@ -69,7 +78,10 @@ def list_batches(
     "/journal/batches/{batch_id}.csv",
     responses={
         **responses(401, 403, 404),
-        200: {"content": {"text/csv": {}}, "description": "The batch's lines as CSV"},
+        200: {
+            "content": csv_content("A header row, then one row per line"),
+            "description": "The batch's lines as CSV",
+        },
     },
     response_class=Response,
     summary="Download a summary journal batch as CSV (scope: read:journal)",
@@ -85,6 +97,7 @@ def batch_csv(batch_id: str, session: SessionDep, principal: Reader) -> Response
 
 @router.get(
     "/journal/batches/{batch_id}",
+    response_model=JournalBatchPage,
     responses=responses(401, 403, 404, 422),
     summary="A summary journal batch and a page of its lines (scope: read:journal)",
 )
@@ -108,6 +121,7 @@ def get_batch(
 
 @router.put(
     "/journal/batches/{batch_id}/status",
+    response_model=JournalBatchEnvelope,
     responses=responses(400, 401, 403, 404, 422),
     summary="Mark a batch transferred to the GL (scope: write:journal)",
 )
@@ -127,6 +141,7 @@ def put_batch_status(
 
 @router.get(
     "/reports/trial-balance",
+    response_model=TrialBalanceEnvelope,
     responses=responses(401, 403, 422),
     tags=["reports"],
     summary="Trial balance through the end of a period (scope: read:journal)",

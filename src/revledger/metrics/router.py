@@ -13,6 +13,14 @@ from revledger.customers import service as customers
 from revledger.customers.schemas import CustomerEnvelope, CustomerMrr
 from revledger.kit import bulk
 from revledger.metrics import service
+from revledger.metrics.schemas import (
+    MetricsStatusEnvelope,
+    MovementList,
+    MrrSeries,
+    RateImportResponse,
+    RateList,
+    Summary,
+)
 from revledger.openapi import responses
 from revledger.web import JSONOut, UnitOfWorkRoute, get_session
 
@@ -24,6 +32,7 @@ DateParam = Annotated[str | None, Query(description="YYYY-MM-DD")]
 
 @router.get(
     "/metrics/mrr",
+    response_model=MrrSeries,
     responses=responses(401, 403, 404, 422),
     summary="MRR and its movements per interval (scope: read:metrics)",
 )
@@ -46,6 +55,7 @@ def mrr(
 
 @router.get(
     "/metrics/summary",
+    response_model=Summary,
     responses=responses(401, 403, 404, 422),
     summary="MRR, ARR, ARPA, churn and retention of a month (scope: read:metrics)",
 )
@@ -62,6 +72,7 @@ def summary(
 
 @router.get(
     "/metrics/movements",
+    response_model=MovementList,
     responses=responses(401, 403, 404, 422),
     summary="Per-customer MRR movements in a date range (scope: read:metrics)",
 )
@@ -84,6 +95,7 @@ def movements(
 
 @router.get(
     "/metrics/status",
+    response_model=MetricsStatusEnvelope,
     responses=responses(401, 403),
     summary="Recalculation status and missing exchange rates (scope: read:metrics)",
 )
@@ -93,6 +105,7 @@ def status(session: SessionDep, principal: Reader) -> JSONOut:
 
 @router.post(
     "/exchange-rates",
+    response_model=RateImportResponse,
     responses=responses(401, 403, 422),
     summary="Insert or update exchange rates into the reporting currency (scope: write:invoices)",
 )
@@ -112,6 +125,7 @@ def import_rates(
 
 @router.get(
     "/exchange-rates",
+    response_model=RateList,
     responses=responses(401, 403, 422),
     summary="List exchange rates into the reporting currency (scope: read:invoices)",
 )

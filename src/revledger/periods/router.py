@@ -11,6 +11,7 @@ from revledger.auth.dependencies import requires
 from revledger.auth.service import Principal
 from revledger.openapi import responses
 from revledger.periods import service
+from revledger.periods.schemas import AccountingPeriodEnvelope, AccountingPeriodList
 from revledger.web import JSONOut, UnitOfWorkRoute, get_session
 
 router = APIRouter(
@@ -21,6 +22,7 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 @router.get(
     "",
+    response_model=AccountingPeriodList,
     responses=responses(401, 403, 422),
     summary="List accounting periods (scope: read:recognition)",
 )
@@ -39,6 +41,7 @@ def list_periods(
 
 @router.post(
     "/{period_id}/close",
+    response_model=AccountingPeriodEnvelope,
     responses=responses(401, 403, 404, 409),
     summary="Close a period (scope: write:recognition)",
 )
@@ -57,6 +60,7 @@ def close_period(
 
 @router.post(
     "/{period_id}/reopen",
+    response_model=AccountingPeriodEnvelope,
     responses=responses(401, 403, 404, 409),
     summary="Reopen the latest closed period (scope: write:recognition)",
 )

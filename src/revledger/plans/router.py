@@ -13,6 +13,7 @@ from revledger.customers.schemas import ImportResponse
 from revledger.kit import bulk
 from revledger.openapi import responses
 from revledger.plans import service
+from revledger.plans.schemas import PlanList
 from revledger.web import JSONOut, UnitOfWorkRoute, get_session
 
 router = APIRouter(prefix="/api/v1/plans", tags=["plans"], route_class=UnitOfWorkRoute)
@@ -53,6 +54,7 @@ def import_plans(
 
 @router.get(
     "",
+    response_model=PlanList,
     responses=responses(401, 403, 404, 422),
     summary="List a data source's plans, newest first (scope: read:plans)",
 )

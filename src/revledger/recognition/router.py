@@ -10,9 +10,16 @@ from sqlalchemy.orm import Session
 from revledger.auth.dependencies import requires
 from revledger.auth.service import Principal
 from revledger.kit.pagination import PageParams, page_params
-from revledger.openapi import responses
+from revledger.openapi import responses, zuora_responses
 from revledger.recognition import service
-from revledger.recognition.schemas import DateRange, PeriodAmount
+from revledger.recognition.schemas import (
+    DateRange,
+    DistributedEnvelope,
+    PeriodAmount,
+    RevenueEventsPage,
+    ScheduleEnvelope,
+    ScheduleList,
+)
 from revledger.web import JSONOut, UnitOfWorkRoute, get_session
 
 router = APIRouter(prefix="/api/v1", tags=["revenue recognition"], route_class=UnitOfWorkRoute)
@@ -28,6 +35,8 @@ Writer = Annotated[Principal, Depends(requires("write:recognition"))]
 @router.get("/revenue-events/revenue-schedules/{rs_number}/", include_in_schema=False)
 @router.get(
     "/revenue-events/revenue-schedules/{rs_number}",
+    response_model=RevenueEventsPage,
+    responses=zuora_responses(401, 403, 404, 422),
     summary="Revenue events of a revenue schedule, as Zuora answers (scope: read:recognition)",
 )
 def revenue_events(
@@ -53,6 +62,7 @@ def revenue_events(
 
 @router.get(
     "/revenue-schedules",
+    response_model=ScheduleList,
     responses=responses(401, 403, 404, 422),
     summary="List revenue schedules (scope: read:recognition)",
 )
@@ -82,7 +92,8 @@ def list_schedules(
 
 @router.get(
     "/revenue-schedules/{rs_number}",
-    responses=responses(401, 403, 404),
+    response_model=ScheduleEnvelope,
+    responses=responses(401, 403, 404, 422),
     summary="One revenue schedule with its totals (scope: read:recognition)",
 )
 def get_schedule(
@@ -102,6 +113,7 @@ def get_schedule(
 
 @router.put(
     "/revenue-schedules/{rs_number}/distribute-revenue-across-accounting-periods",
+    response_model=DistributedEnvelope,
     responses=responses(401, 403, 404, 422),
     summary="Distribute a manual schedule over named periods (scope: write:recognition)",
 )
@@ -118,6 +130,7 @@ def distribute_across_periods(
 
 @router.put(
     "/revenue-schedules/{rs_number}/distribute-revenue-with-date-range",
+    response_model=DistributedEnvelope,
     responses=responses(401, 403, 404, 422),
     summary="Distribute a manual schedule ratably over dates (scope: write:recognition)",
 )

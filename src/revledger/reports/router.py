@@ -19,7 +19,7 @@ from revledger.auth.dependencies import requires
 from revledger.auth.service import Principal
 from revledger.db import Database
 from revledger.kit.pagination import PageParams, page_params
-from revledger.openapi import responses
+from revledger.openapi import csv_content, responses
 from revledger.reports import service
 from revledger.reports.schemas import DeferredReport, RecognizedReport, WaterfallReport
 from revledger.web import JSONOut, UnitOfWorkRoute, get_db, get_session
@@ -38,7 +38,10 @@ CSV_MEDIA = "text/csv; charset=utf-8"
 def _doc(description: str) -> dict[int | str, dict[str, Any]]:
     return {
         **responses(401, 403, 422),
-        200: {"description": description, "content": {"text/csv": {}}},
+        200: {
+            "description": f"{description}; with `Accept: text/csv`, the same as CSV",
+            "content": csv_content("A header row, then the report's rows"),
+        },
     }
 
 

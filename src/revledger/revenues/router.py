@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.orm import Session
 
 from revledger.auth.dependencies import requires
@@ -18,7 +18,7 @@ from revledger.db import Database
 from revledger.errors import MethodNotAllowed, summarize
 from revledger.kit.pagination import PageParams, page_meta, page_params
 from revledger.kit.timeutil import format_utc
-from revledger.openapi import responses
+from revledger.openapi import csv_content, responses
 from revledger.problems import problem, problem_body
 from revledger.revenues import service
 from revledger.revenues.repository import RevenueFilter
@@ -160,11 +160,20 @@ def list_revenues(
 
 @router.get(
     "/export",
+    response_class=StreamingResponse,
     responses={
         **responses(401, 403, 422),
         200: {
             "description": "Every matching record, streamed",
-            "content": {"application/x-ndjson": {}, "text/csv": {}},
+            "content": {
+                "application/x-ndjson": {
+                    "schema": {
+                        "type": "string",
+                        "description": "One JSON object per line, each a RevenueOut",
+                    }
+                },
+                **csv_content("A header row, then one row per record"),
+            },
         },
     },
     summary="Export every matching record as NDJSON or CSV (scope: read:revenues)",
@@ -248,6 +257,8 @@ for _method in ("PUT", "PATCH", "DELETE"):
         change_revenue,
         methods=[_method],
         operation_id=f"{_method.lower()}_revenue_not_allowed",
+        status_code=405,
+        response_class=Response,
         responses=responses(405),
         summary="Not allowed: revenue records are immutable",
     )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import anyio.to_thread
 import orjson
-from fastapi import APIRouter, BackgroundTasks, Body, Depends, Header, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Header, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
@@ -19,15 +20,19 @@ from revledger.db import Database
 from revledger.errors import UnsupportedMediaType, field_error
 from revledger.kit.pagination import PageParams, page_meta, page_params
 from revledger.kit.request_id import current_request_id
-from revledger.openapi import responses
+from revledger.openapi import HeadersProblem, csv_content, problem_response, responses
 from revledger.problems import problem_body
 from revledger.uploads import files, jobs, service
 from revledger.uploads.schemas import (
+    TEMPLATE_NAME,
+    TEMPLATE_NAME_LENGTH,
+    DiscardEnvelope,
     ErrorList,
     RepostEnvelope,
     TemplateEnvelope,
     TemplateIn,
     TemplateList,
+    TemplatePut,
     UploadEnvelope,
     UploadList,
 )
@@ -75,7 +80,10 @@ _FILE_BODY = {
     "/upload-templates",
     status_code=201,
     response_model=TemplateEnvelope,
-    responses={**responses(401, 403, 409, 422), 200: {"description": "Unchanged"}},
+    responses={
+        **responses(401, 403, 409, 422),
+        200: {"model": TemplateEnvelope, "description": "Unchanged: the same definition again"},
+    },
     summary="Create an upload template, or a new version of one (scope: write:uploads)",
 )
 def create_template(body: TemplateIn, session: SessionDep, principal: Writer) -> JSONOut:
@@ -90,20 +98,26 @@ def create_template(body: TemplateIn, session: SessionDep, principal: Writer) ->
 @router.put(
     "/upload-templates/{name}",
     response_model=TemplateEnvelope,
-    responses=responses(401, 403, 409, 422),
+    responses={
+        **responses(401, 403, 409, 422),
+        201: {"model": TemplateEnvelope, "description": "A new version (or the first one)"},
+    },
     summary="Change an upload template: a new version (scope: write:uploads)",
 )
 def put_template(
-    name: str, payload: Annotated[Any, Body()], session: SessionDep, principal: Writer
+    name: Annotated[
+        str, PathParam(min_length=1, max_length=TEMPLATE_NAME_LENGTH, pattern=TEMPLATE_NAME)
+    ],
+    body: TemplatePut,
+    session: SessionDep,
+    principal: Writer,
 ) -> JSONOut:
-    if not isinstance(payload, dict):
-        raise field_error("body", "must be a JSON object")
-    if payload.setdefault("name", name) != name:
+    """The body is validated as POST's (a 422 names each bad field); `name` may be left
+    out of it, and must otherwise be the path's."""
+    if body.name is not None and body.name != name:
         raise field_error("name", "must be the name in the path")
-    body = TemplateIn.model_validate(payload)
-    template, created = service.save_template(
-        session, principal.workspace_id, body.model_dump(mode="python")
-    )
+    payload = {**body.model_dump(mode="python"), "name": name}
+    template, created = service.save_template(session, principal.workspace_id, payload)
     return JSONOut({"data": template_out(template)}, status_code=201 if created else 200)
 
 
@@ -122,7 +136,7 @@ def list_templates(session: SessionDep, principal: Reader) -> JSONOut:
 @router.get(
     "/upload-templates/{name}",
     response_model=TemplateEnvelope,
-    responses=responses(401, 403, 404),
+    responses=responses(401, 403, 404, 422),
     summary="Get an upload template, its latest or a given version (scope: read:uploads)",
 )
 def get_template(
@@ -197,8 +211,14 @@ def _headers_do_not_fit(exc: service.HeadersDoNotFit) -> Response:
     status_code=202,
     response_model=UploadEnvelope,
     responses={
-        **responses(401, 403, 409, 422),
-        415: {"description": "Neither multipart/form-data nor text/csv"},
+        **responses(401, 403, 409),
+        422: problem_response(
+            422,
+            "Validation failed; when the file's headers fit no template, "
+            "`expected_headers` lists each template's",
+            HeadersProblem,
+        ),
+        415: problem_response(415, "Neither multipart/form-data nor text/csv"),
     },
     openapi_extra=_FILE_BODY,
     summary="Upload a CSV file, processed in the background "
@@ -293,11 +313,11 @@ def get_upload(upload_id: str, session: SessionDep, principal: Reader) -> JSONOu
     "/uploads/{upload_id}/errors",
     response_model=ErrorList,
     responses={
-        **responses(401, 403, 404),
+        **responses(401, 403, 404, 422),
         200: {
             "description": "The errors (JSON), or with Accept: text/csv every kept row with "
             "its errors, ready to fix and send again",
-            "content": {"application/json": {}, "text/csv": {}},
+            "content": csv_content("A header row, then each kept row with its error columns first"),
         },
     },
     summary="An upload's errors (scope: read:uploads)",
@@ -336,7 +356,10 @@ def _errors_csv(db: Database, upload_id: str, workspace_id: str) -> Iterator[str
 @router.post(
     "/uploads/{upload_id}/errors/repost",
     response_model=RepostEnvelope,
-    responses={**responses(401, 403, 404, 409, 422), 415: {"description": "Not a CSV"}},
+    responses={
+        **responses(401, 403, 404, 409, 422),
+        415: problem_response(415, "Neither multipart/form-data nor text/csv"),
+    },
     openapi_extra=_FILE_BODY,
     summary="Post corrected error rows again (scopes: write:uploads and the target's)",
 )
@@ -362,6 +385,7 @@ async def repost_errors(
 
 @router.delete(
     "/uploads/{upload_id}/errors",
+    response_model=DiscardEnvelope,
     responses=responses(401, 403, 404, 409),
     summary="Discard an upload's staged errors (scopes: write:uploads and the target's)",
 )

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from revledger.kit.pagination import PageMeta
 from revledger.kit.text import Text
@@ -31,10 +32,14 @@ class ColumnIn(BaseModel):
     default: Text | None = Field(default=None, max_length=1000)
 
 
+TEMPLATE_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+TEMPLATE_NAME_LENGTH = 100
+
+
 class TemplateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Text = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+    name: Text = Field(min_length=1, max_length=TEMPLATE_NAME_LENGTH, pattern=TEMPLATE_NAME)
     target: Target
     columns: list[ColumnIn] = Field(min_length=1, max_length=500)
     date_format: Text | None = Field(
@@ -48,6 +53,14 @@ class TemplateIn(BaseModel):
     )
     delimiter: Text = Field(default=",", min_length=1, max_length=1)
     decimal_separator: Literal[".", ","] = "."
+
+
+class TemplatePut(TemplateIn):
+    """The body of PUT /upload-templates/{name}: `name`, when given, is the path's."""
+
+    name: Text | SkipJsonSchema[None] = Field(  # type: ignore[assignment]
+        default=None, min_length=1, max_length=TEMPLATE_NAME_LENGTH, pattern=TEMPLATE_NAME
+    )
 
 
 class ColumnOut(BaseModel):
@@ -154,3 +167,13 @@ class RepostOut(BaseModel):
 
 class RepostEnvelope(BaseModel):
     data: RepostOut
+
+
+class DiscardOut(BaseModel):
+    upload_id: str
+    discarded: int = Field(description="Staged error rows removed")
+    upload: UploadOut
+
+
+class DiscardEnvelope(BaseModel):
+    data: DiscardOut
