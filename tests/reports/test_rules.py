@@ -42,7 +42,7 @@ def test_bad_period_parameters_name_the_parameter(text: str) -> None:
     with pytest.raises(ValidationFailed) as info:
         parse_period_param("end_period", text)
     assert info.value.errors is not None
-    assert info.value.errors[0]["field"] == "end_period"
+    assert info.value.errors[0].field == "end_period"
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from revledger.journal.rules import account_name_problem
-from revledger.kit.bulk import encodable
+from revledger.kit.text import encodable
 
 
 class AccountNames(BaseModel):

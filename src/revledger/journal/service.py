@@ -42,13 +42,14 @@ from revledger.journal.rules import (
     summarize,
 )
 from revledger.journal.schemas import GlAccountsIn
-from revledger.kit import bulk
 from revledger.kit.currencies import minor_unit
 from revledger.kit.ids import new_id
 from revledger.kit.money import format_ledger
 from revledger.kit.pagination import PageParams, page_meta
+from revledger.kit.text import encodable
 from revledger.recognition.models import OPEN_ENDED
 from revledger.recognition.rules import month_end, parse_period, period_name
+from revledger.sources import repository as sources
 
 DEFAULT_ACCOUNTS = {
     "accounts_receivable": "Accounts Receivable",
@@ -153,7 +154,7 @@ def put_gl_accounts(
     Applies to schedules created from now on; existing schedules keep theirs."""
     source_id = ""
     if body.source_id is not None:
-        found = bulk.resolve_sources(session, workspace_id, [body.source_id]).get(body.source_id)
+        found = sources.resolve(session, workspace_id, [body.source_id]).get(body.source_id)
         if found is None:
             raise field_error(
                 "source_id", f"No revenue source '{body.source_id}' in this workspace"
@@ -269,7 +270,7 @@ def entries(
     period_start = parse_period_param("period", period) if period else None
     source_id = None
     if source:
-        source_id = bulk.resolve_sources(session, workspace_id, [source]).get(source)
+        source_id = sources.resolve(session, workspace_id, [source]).get(source)
         if source_id is None:
             raise field_error("source", f"No revenue source '{source}' in this workspace")
     f = repository.EntryFilter(
@@ -404,7 +405,7 @@ def on_period_reopened(
 
 def _storable_id(value: str) -> bool:
     """Could be a batch id (a UUID); anything else is simply not found."""
-    return len(value) <= 36 and "\x00" not in value and bulk.encodable(value)
+    return len(value) <= 36 and "\x00" not in value and encodable(value)
 
 
 def _batch_name(row: Any) -> str:

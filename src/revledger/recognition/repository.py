@@ -10,7 +10,7 @@ from sqlalchemy import Row, Table, and_, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from revledger.invoices.models import Invoice
-from revledger.kit.bulk import in_list, insert_rows
+from revledger.kit.sql import in_list, insert_rows
 from revledger.plans.models import Plan
 from revledger.recognition.models import OPEN_ENDED, RevenueEvent, RevenueItem, RevenueSchedule
 from revledger.sources.models import RevenueSource

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from revledger.errors import NotFound, field_error
 from revledger.journal import service as journal
-from revledger.kit.bulk import require_source
 from revledger.kit.currencies import minor_unit
 from revledger.kit.ids import new_id
 from revledger.kit.money import (
@@ -50,6 +49,7 @@ from revledger.recognition.rules import (
     period_name,
     spread,
 )
+from revledger.sources.service import require as require_source
 
 POSTED = "Invoice Posted"
 ADJUSTED = "Invoice Item Adjustment Created"

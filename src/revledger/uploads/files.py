@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from revledger.kit.sql import sqlite_file
 from revledger.uploads.rules import BAD_CSV, BAD_ENCODING
 
 csv.field_size_limit(1_000_000)
@@ -25,10 +26,11 @@ ENCODING = "utf-8-sig"  # UTF-8, with or without a byte-order mark
 
 def upload_dir(database_url: str) -> Path:
     configured = os.environ.get("REVLEDGER_UPLOAD_DIR")
+    database_file = sqlite_file(database_url)
     if configured:
         path = Path(configured)
-    elif database_url.startswith("sqlite:///") and ":memory:" not in database_url:
-        path = Path(database_url[len("sqlite:///") :]).resolve().parent / "revledger-uploads"
+    elif database_file is not None:
+        path = database_file.resolve().parent / "revledger-uploads"
     else:
         path = Path(tempfile.gettempdir()) / "revledger-uploads"
     path.mkdir(parents=True, exist_ok=True)
