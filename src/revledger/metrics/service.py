@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from fractions import Fraction
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -14,10 +13,11 @@ from revledger.auth.service import Principal
 from revledger.errors import ErrorCode, FieldError, ValidationFailed, field_error
 from revledger.kit.items import Checker, ImportStatus, Item
 from revledger.kit.pagination import cut, decode_cursor
+from revledger.kit.rounding import divide_half_up, round_half_up
 from revledger.kit.timeutil import format_utc, get_zone, parse_date, utcnow
 from revledger.metrics import repository as repo
 from revledger.metrics.jobs import Calculator
-from revledger.metrics.rules import MRR_SCALE, fraction_to_minor, units_to_minor
+from revledger.metrics.rules import MRR_SCALE, units_to_minor
 from revledger.sources.service import require
 
 INTERVALS = ("day", "week", "month", "quarter", "year")
@@ -159,7 +159,7 @@ def _ratio(numerator: int, denominator: int) -> str | None:
     if denominator == 0:
         return None
     value = Decimal(numerator) / Decimal(denominator)
-    return str(value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
+    return str(round_half_up(value, 4))
 
 
 def summary_at(
@@ -177,7 +177,7 @@ def summary_at(
         "period_start": start.isoformat(),
         "mrr": units_to_minor(mrr),
         "arr": units_to_minor(12 * mrr),
-        "arpa": fraction_to_minor(Fraction(mrr, MRR_SCALE * customers)) if customers else 0,
+        "arpa": divide_half_up(mrr, MRR_SCALE * customers) if customers else 0,
         "customers": customers,
         "customer_churn_rate": _ratio(churned, customers_start),
         "mrr_churn_rate": _ratio(lost, mrr_start),
