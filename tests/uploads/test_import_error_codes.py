@@ -12,39 +12,25 @@ from revledger.uploads.templates import BUILTIN
 from tests.conftest import Tenant
 from tests.uploads.helpers import csv_text, errors, get, upload
 
-INVOICE_HEADER = [
-    "id",
-    "customer_id",
-    "data_source",
-    "type",
-    "date",
-    "amount_cents",
-    "currency",
-    "plan_id",
-    "subscription_id",
-    "start_date",
-    "end_date",
-]
 DAY = "2026-01-01T00:00:00Z"
-NEXT = "2026-02-01T00:00:00Z"
+INVOICE = {
+    "id": "i1",
+    "customer_id": "c1",
+    "data_source": "stripe",
+    "type": "subscription",
+    "date": DAY,
+    "amount_cents": "9900",
+    "currency": "USD",
+    "plan_id": "p1",
+    "subscription_id": "sub1",
+    "start_date": DAY,
+    "end_date": "2026-02-01T00:00:00Z",
+}
+INVOICE_HEADER = list(INVOICE)
 
 
 def _invoice(**cells: str) -> list[str]:
-    row = {
-        "id": "i1",
-        "customer_id": "c1",
-        "data_source": "stripe",
-        "type": "subscription",
-        "date": DAY,
-        "amount_cents": "9900",
-        "currency": "USD",
-        "plan_id": "p1",
-        "subscription_id": "sub1",
-        "start_date": DAY,
-        "end_date": NEXT,
-        **cells,
-    }
-    return [row[h] for h in INVOICE_HEADER]
+    return list({**INVOICE, **cells}.values())
 
 
 def _stage_errors(tenant: Tenant, upload_id: str) -> list[tuple[int, str, str | None, str, str]]:
@@ -58,18 +44,8 @@ def _setup(tenant: Tenant) -> None:
     tenant.source("stripe")
     customers = csv_text([["c1", "stripe", "Acme"]], ["id", "data_source", "name"])
     assert get(tenant, upload(tenant, customers, template="customers")["id"])["rows_posted"] == 1
-    plans = csv_text(
-        [["p1", "stripe", "Pro", "1", "month", "USD", "9900"]],
-        [
-            "id",
-            "data_source",
-            "name",
-            "interval_count",
-            "interval_unit",
-            "currency",
-            "amount_cents",
-        ],
-    )
+    plan = {"id": "p1", "data_source": "stripe", "interval_unit": "month", "currency": "USD"}
+    plans = csv_text([list(plan.values())], list(plan))
     assert get(tenant, upload(tenant, plans, template="plans")["id"])["rows_posted"] == 1
 
 

@@ -118,6 +118,13 @@ class Checker:
     def fail(self, name: str, code: ErrorCode, message: str) -> None:
         self.errors.append(FieldError(name, code, message))
 
+    def _given(self, name: str, required: bool) -> object:
+        """The field's value; None, with a `Missing` error when it is required, if absent."""
+        value = self.item.get(name)
+        if value is None and required:
+            self.fail(name, ErrorCode.REQUIRED, f"Missing {name}")
+        return value
+
     def unknown_fields(self, allowed: Iterable[str]) -> None:
         known = set(allowed)
         for name in self.item:
@@ -126,47 +133,38 @@ class Checker:
 
     def text(self, name: str, required: bool = False, max_len: int = MAX_TEXT) -> str | None:
         value = self.item.get(name)
-        if value is None:
+        if value is None or (required and isinstance(value, str) and not value.strip()):
             if required:
                 self.fail(name, ErrorCode.REQUIRED, f"Missing {name}")
             return None
-        if not isinstance(value, str):
-            self.fail(name, ErrorCode.INVALID, f"Invalid {name} {show(value)}: must be a string")
-            return None
-        if required and not value.strip():
-            self.fail(name, ErrorCode.REQUIRED, f"Missing {name}")
-            return None
-        if not encodable(value):
-            self.fail(name, ErrorCode.INVALID, f"Invalid {name}: must be valid Unicode")
-            return None
-        if "\x00" in value:
-            self.fail(name, ErrorCode.INVALID, f"Invalid {name}: must not contain NUL characters")
-            return None
-        if len(value) > max_len:
-            self.fail(
-                name, ErrorCode.TOO_LONG, f"Invalid {name}: must be at most {max_len} characters"
-            )
-            return None
-        return value
+        return self._string(name, value, max_len)
 
     def ident(self, name: str, missing_message: str) -> str | None:
         value = self.item.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
             self.fail(name, ErrorCode.REQUIRED, missing_message)
             return None
+        return self._string(name, value, MAX_ID, length_first=True)
+
+    def _string(
+        self, name: str, value: object, max_len: int, length_first: bool = False
+    ) -> str | None:
+        """A string every database can store: valid Unicode, no NUL, at most `max_len`
+        characters. Ids report their length before a NUL, other text the other way."""
         if not isinstance(value, str):
             self.fail(name, ErrorCode.INVALID, f"Invalid {name} {show(value)}: must be a string")
             return None
         if not encodable(value):
             self.fail(name, ErrorCode.INVALID, f"Invalid {name}: must be valid Unicode")
             return None
-        if len(value) > MAX_ID:
-            self.fail(
-                name, ErrorCode.TOO_LONG, f"Invalid {name}: must be at most {MAX_ID} characters"
-            )
-            return None
-        if "\x00" in value:
+        too_long = len(value) > max_len
+        if "\x00" in value and not (length_first and too_long):
             self.fail(name, ErrorCode.INVALID, f"Invalid {name}: must not contain NUL characters")
+            return None
+        if too_long:
+            self.fail(
+                name, ErrorCode.TOO_LONG, f"Invalid {name}: must be at most {max_len} characters"
+            )
             return None
         return value
 
@@ -178,10 +176,8 @@ class Checker:
         what: str = "integer",
         maximum: int = 10**15 - 1,
     ) -> int | None:
-        value = self.item.get(name)
+        value = self._given(name, required)
         if value is None:
-            if required:
-                self.fail(name, ErrorCode.REQUIRED, f"Missing {name}")
             return None
         if not isinstance(value, int) or isinstance(value, bool):
             # 9900.0 or "9900" is refused, never guessed
@@ -193,10 +189,8 @@ class Checker:
         return value
 
     def timestamp(self, name: str, required: bool = True) -> datetime | None:
-        value = self.item.get(name)
+        value = self._given(name, required)
         if value is None:
-            if required:
-                self.fail(name, ErrorCode.REQUIRED, f"Missing {name}")
             return None
         try:
             parsed = parse_rfc3339(value)
@@ -216,10 +210,8 @@ class Checker:
         return parsed
 
     def currency(self, name: str = "currency", required: bool = True) -> str | None:
-        value = self.item.get(name)
+        value = self._given(name, required)
         if value is None:
-            if required:
-                self.fail(name, ErrorCode.REQUIRED, f"Missing {name}")
             return None
         try:
             return parse_currency(value)
@@ -246,10 +238,8 @@ class Checker:
         return code
 
     def choice(self, name: str, options: tuple[str, ...], required: bool = True) -> str | None:
-        value = self.item.get(name)
+        value = self._given(name, required)
         if value is None:
-            if required:
-                self.fail(name, ErrorCode.REQUIRED, f"Missing {name}")
             return None
         if value not in options:
             self.fail(
