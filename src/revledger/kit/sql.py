@@ -1,9 +1,11 @@
 """The one module that names a database dialect.
 
-Everyone else asks here which database a session, connection, engine or URL is
-(`is_postgresql`, `is_sqlite`, `is_sqlite_url`), or takes the statement that differs
-between them: `insert` (ON CONFLICT clauses), `in_list`, and the set-wise reads and
-writes of the bulk imports, keyed by (workspace, source, external id).
+Everyone else asks here which database a session, connection, engine, dialect or URL
+is (`is_postgresql`, `is_sqlite`, `is_sqlite_url`), or takes the statement that differs
+between them: `insert` (ON CONFLICT clauses), `in_list`, `array_param`, and the
+set-wise reads and writes of the bulk imports, keyed by (workspace, source, external
+id). (config.py still spells the URL prefixes it rewrites, and models pass dialect
+options such as `postgresql_where=` to their indexes.)
 
 On PostgreSQL a batch travels as a handful of array or JSON parameters (`unnest`,
 `json_to_recordset`), whatever its size: the statement text never changes, so it is
