@@ -1,4 +1,4 @@
-"""Engine, sessions and dialect helpers.
+"""Engine and sessions (which database a URL names: kit/sql.py).
 
 One unit of work per request: the session is created lazily for the request and
 committed by `UnitOfWorkRoute` after the handler returns, *before* the response is
@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from revledger.kit import sql
+
 SQLITE_BUSY_TIMEOUT_S = 60
 WRITE_OPTION = "revledger_write"
 
@@ -24,13 +26,8 @@ class Base(DeclarativeBase):
     pass
 
 
-def is_sqlite(engine_or_url: Engine | str) -> bool:
-    url = engine_or_url if isinstance(engine_or_url, str) else str(engine_or_url.url)
-    return url.startswith("sqlite")
-
-
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    if is_sqlite(url):
+    if sql.is_sqlite_url(url):
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 60)
         engine = create_engine(
@@ -74,7 +71,7 @@ class Database:
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
-        self.sqlite = is_sqlite(url)
+        self.sqlite = sql.is_sqlite_url(url)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(
             self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
@@ -85,14 +82,3 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-def dialect_insert(session: Session, table: Any) -> Any:
-    """`INSERT` construct of the session's dialect, for ON CONFLICT clauses."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(table)
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(table)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from revledger.auth import repository as auth_repository
 from revledger.auth.scopes import ADMIN
 from revledger.auth.service import create_key, create_workspace
+from revledger.kit.rounding import round_half_up
 from revledger.kit.timeutil import utcnow
 from revledger.revenues.service import post_records
 from revledger.sources.schemas import RevenueSourceCreate
@@ -65,7 +66,7 @@ def demo_records(
                 {
                     **sale,
                     "type": "adjustment",
-                    "amount": str(-(price * Decimal("0.15")).quantize(Decimal("0.001"))),
+                    "amount": str(-round_half_up(price * Decimal("0.15"), 3)),
                     "occurred_at": (when + timedelta(days=rng.randint(1, 30))).isoformat(),
                     "external_id": f"{source}_adj_{n:05d}",
                     "description": "Store fee correction",

@@ -13,10 +13,9 @@ from revledger.kit.money import (
     format_milli,
     from_milli,
     parse_amount,
-    round_half_up,
-    split_exact,
     to_milli,
 )
+from revledger.kit.rounding import round_half_up, split_exact
 
 LIMIT = 10**12
 MAX_OK = Decimal("999999999999.999")

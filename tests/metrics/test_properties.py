@@ -132,7 +132,7 @@ def test_movements_sum_through_the_api(
 def test_units_round_half_up_like_the_money_module(units: int) -> None:
     from decimal import Decimal
 
-    from revledger.kit.money import round_half_up
+    from revledger.kit.rounding import round_half_up
     from revledger.metrics.rules import MRR_SCALE, units_to_minor
 
     assert units_to_minor(units) == int(round_half_up(Decimal(units) / MRR_SCALE))

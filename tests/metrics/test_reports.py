@@ -193,6 +193,7 @@ def test_rolled_back_import_leaves_no_mark(billing: Billing, database: Database)
     from sqlalchemy import func, select
 
     from revledger.invoices.service import import_invoices
+    from revledger.kit.items import ImportStatus
     from revledger.metrics.models import MetricsPending
 
     billing.plan("pro", 1000)
@@ -209,7 +210,7 @@ def test_rolled_back_import_leaves_no_mark(billing: Billing, database: Database)
                 }
             ],
         )
-        assert result["import_status"] == "inserted"
+        assert result.status is ImportStatus.INSERTED
         session.rollback()
         count = session.scalar(
             select(func.count()).where(MetricsPending.workspace_id == billing.tenant.workspace_id)

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from revledger.db import Database, is_sqlite
+from revledger.db import Database
+from revledger.kit.sql import is_sqlite_url
 from revledger.metrics import jobs
 from revledger.metrics import repository as metrics_repo
 from revledger.metrics.rules import MRR_SCALE
@@ -99,7 +100,7 @@ def test_amount_cents_is_capped_with_a_clear_error(billing: Billing) -> None:
     billing.work()
     status = _status(billing)
     assert status["pending_customers"] == 0
-    if is_sqlite(billing.database.url):
+    if is_sqlite_url(billing.database.url):
         # beyond 64 bits of units: SQLite cannot store it; reported, never rounded
         assert [f["customer_id"] for f in status["failed_customers"]] == ["c1"]
     else:

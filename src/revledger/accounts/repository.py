@@ -10,7 +10,7 @@ from sqlalchemy import Row, Table, case, select
 from sqlalchemy.orm import Session
 
 from revledger.accounts.models import GlAccountRule, GlAccountSet
-from revledger.db import dialect_insert
+from revledger.kit import sql
 from revledger.plans.models import Plan
 
 PLANS = cast(Table, Plan.__table__)
@@ -26,7 +26,7 @@ def ensure_sets(session: Session, rows: Iterable[dict[str, Any]]) -> None:
     """Store account sets that are not stored yet (their id is their content's hash)."""
     values = list(rows)
     if values:
-        session.execute(dialect_insert(session, SETS).values(values).on_conflict_do_nothing())
+        session.execute(sql.insert(session, SETS).values(values).on_conflict_do_nothing())
 
 
 def rules(session: Session, workspace_id: str) -> dict[tuple[str, str], str]:
@@ -42,7 +42,7 @@ def rules(session: Session, workspace_id: str) -> dict[tuple[str, str], str]:
 def upsert_rule(
     session: Session, workspace_id: str, source_id: str, plan_pk: str, set_id: str, now: datetime
 ) -> None:
-    stmt = dialect_insert(session, RULES).values(
+    stmt = sql.insert(session, RULES).values(
         workspace_id=workspace_id,
         source_id=source_id,
         plan_pk=plan_pk,

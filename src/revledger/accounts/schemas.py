@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from revledger.accounts.rules import account_name_problem
-from revledger.kit.bulk import encodable
+from revledger.kit.text import encodable
 
 
 class AccountNames(BaseModel):

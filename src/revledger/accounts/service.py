@@ -18,7 +18,7 @@ from revledger.accounts import repository
 from revledger.accounts.rules import ACCOUNT_FIELDS
 from revledger.accounts.schemas import GlAccountsIn
 from revledger.errors import field_error
-from revledger.kit import bulk
+from revledger.sources import repository as sources
 
 DEFAULT_ACCOUNTS = {
     "accounts_receivable": "Accounts Receivable",
@@ -106,7 +106,7 @@ def put_gl_accounts(
     Applies to schedules created from now on; existing schedules keep theirs."""
     source_id = ""
     if body.source_id is not None:
-        found = bulk.resolve_sources(session, workspace_id, [body.source_id]).get(body.source_id)
+        found = sources.resolve(session, workspace_id, [body.source_id]).get(body.source_id)
         if found is None:
             raise field_error(
                 "source_id", f"No revenue source '{body.source_id}' in this workspace"

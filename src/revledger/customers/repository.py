@@ -9,8 +9,7 @@ from sqlalchemy import Row, Table, select
 from sqlalchemy.orm import Session
 
 from revledger.customers.models import Customer
-from revledger.kit.bulk import pks_by_keys as bulk_pks_by_keys
-from revledger.kit.bulk import source_page
+from revledger.kit import sql
 
 T = cast(Table, Customer.__table__)
 
@@ -18,7 +17,7 @@ T = cast(Table, Customer.__table__)
 def page(
     session: Session, workspace_id: str, source_id: str, after_pk: str | None, limit: int
 ) -> list[Row[Any]]:
-    return source_page(session, T, workspace_id, source_id, after_pk, limit)
+    return sql.source_page(session, T, workspace_id, source_id, after_pk, limit)
 
 
 def get(session: Session, workspace_id: str, source_id: str, external_id: str) -> Row[Any] | None:
@@ -35,4 +34,4 @@ def pks_by_keys(
     session: Session, workspace_id: str, keys: Iterable[tuple[str, str]]
 ) -> dict[tuple[str, str], str]:
     """(source id, customer id) -> the customer's pk, for those that exist."""
-    return bulk_pks_by_keys(session, T, workspace_id, keys)
+    return sql.pks_by_keys(session, T, workspace_id, keys)

@@ -11,7 +11,8 @@ from revledger.auth.dependencies import requires
 from revledger.auth.service import Principal
 from revledger.customers import service
 from revledger.customers.schemas import CustomerList, ImportResponse
-from revledger.kit import bulk
+from revledger.kit.items import MAX_ITEMS, item_json, parse_items
+from revledger.kit.pagination import DEFAULT_LIMIT
 from revledger.openapi import responses
 from revledger.web import JSONOut, UnitOfWorkRoute, get_session
 
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/api/v1/customers", tags=["customers"], route_class=U
 SessionDep = Annotated[Session, Depends(get_session)]
 Reader = Annotated[Principal, Depends(requires("read:customers"))]
 Writer = Annotated[Principal, Depends(requires("write:customers"))]
-Limit = Annotated[int, Query(ge=1, le=bulk.MAX_ITEMS, description="1 to 1,000")]
+Limit = Annotated[int, Query(ge=1, le=MAX_ITEMS, description="1 to 1,000")]
 SourceParam = Annotated[str, Query(description="The data source's id (or name)")]
 
 
@@ -38,8 +39,9 @@ def import_customers(
 ) -> JSONOut:
     """Upserts by (`data_source`, `id`). Each item answers `inserted`, `updated`,
     `unchanged` or `error` with `import_error`; a bad item does not stop the others."""
-    items = bulk.parse_items(payload)
-    return JSONOut({"result": service.import_customers(session, principal.workspace_id, items)})
+    items = parse_items(payload)
+    results = service.import_customers(session, principal.workspace_id, items)
+    return JSONOut({"result": [item_json(r) for r in results]})
 
 
 @router.get(
@@ -52,7 +54,7 @@ def list_customers(
     session: SessionDep,
     principal: Reader,
     source: SourceParam,
-    limit: Limit = bulk.DEFAULT_LIMIT,
+    limit: Limit = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
 ) -> JSONOut:
     return JSONOut(service.page(session, principal.workspace_id, source, limit, cursor))

@@ -1,6 +1,6 @@
 """Response models of the customer endpoints (for the OpenAPI document).
 
-Requests are read item by item (kit/bulk.py), since a bad item must not fail the others.
+Requests are read item by item (kit/items.py), since a bad item must not fail the others.
 """
 
 from __future__ import annotations

@@ -9,30 +9,31 @@ from sqlalchemy.orm import Session
 
 from revledger.customers import repository
 from revledger.customers.repository import T
-from revledger.errors import NotFound
-from revledger.kit import bulk
+from revledger.errors import ErrorCode, NotFound
+from revledger.kit import sql
+from revledger.kit.items import Checked, Checker, Item, ItemResult, results, split_valid
 from revledger.kit.timeutil import utcnow
+from revledger.sources import repository as sources
+from revledger.sources.service import checked_ref, require, source_list
 
 FIELDS = ("id", "data_source", "name", "email", "country", "company", "custom_variables")
 COMPARED = ("name", "email", "country", "company", "custom_variables")
 
 
-def _validate(
-    item: dict[str, Any], sources: dict[str, str], workspace_id: str
-) -> tuple[dict[str, Any] | None, str | None]:
-    check = bulk.Checker(item)
+def _validate(item: Item, known: dict[str, str], workspace_id: str) -> Checked:
+    check = Checker(item)
     check.unknown_fields(FIELDS)
     external_id = check.ident("id", "Missing customer ID")
-    source_id = bulk.source_ref(check, sources)
+    source_id = checked_ref(check, known)
     name = check.text("name")
     email = check.text("email", max_len=320)
     if email is not None and ("@" not in email or any(c.isspace() for c in email)):
-        check.fail(f"Invalid email '{email}': must be an email address")
+        check.fail("email", ErrorCode.INVALID, f"Invalid email '{email}': must be an email address")
     country = check.country()
     company = check.text("company")
     custom = check.json_object("custom_variables")
     if check.errors:
-        return None, "; ".join(check.errors)
+        return None, tuple(check.errors)
     return {
         "workspace_id": workspace_id,
         "source_id": source_id,
@@ -42,16 +43,14 @@ def _validate(
         "country": country,
         "company": company,
         "custom_variables": custom,
-    }, None
+    }, ()
 
 
-def import_customers(
-    session: Session, workspace_id: str, items: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    sources = bulk.resolve_sources(session, workspace_id, [i.get("data_source") for i in items])
-    errors, rows = bulk.split_valid(items, lambda item: _validate(item, sources, workspace_id))
-    planned = bulk.apply_upsert(session, T, workspace_id, rows, COMPARED, utcnow())
-    return bulk.results(items, errors, planned.statuses)
+def import_customers(session: Session, workspace_id: str, items: list[Item]) -> list[ItemResult]:
+    known = sources.resolve(session, workspace_id, [i.get("data_source") for i in items])
+    errors, rows = split_valid(items, lambda item: _validate(item, known, workspace_id))
+    planned = sql.apply_upsert(session, T, workspace_id, rows, COMPARED, utcnow())
+    return results(items, errors, planned.statuses)
 
 
 def customer_out(row: Any) -> dict[str, Any]:
@@ -68,13 +67,11 @@ def customer_out(row: Any) -> dict[str, Any]:
 def page(
     session: Session, workspace_id: str, source: str, limit: int, cursor: str | None
 ) -> dict[str, Any]:
-    return bulk.keyset_list(
-        session, workspace_id, source, limit, cursor, repository.page, customer_out
-    )
+    return source_list(session, workspace_id, source, limit, cursor, repository.page, customer_out)
 
 
 def get_row(session: Session, workspace_id: str, source: str, external_id: str) -> Any:
-    source_id = bulk.require_source(session, workspace_id, source)
+    source_id = require(session, workspace_id, source)
     row = (
         None
         if "\x00" in external_id

@@ -9,7 +9,7 @@ from sqlalchemy import Row, Table, and_, or_, select
 from sqlalchemy.orm import Session
 
 from revledger.invoices.models import Invoice, InvoiceVersion
-from revledger.kit.bulk import in_list
+from revledger.kit.sql import in_list
 
 T = cast(Table, Invoice.__table__)
 V = cast(Table, InvoiceVersion.__table__)

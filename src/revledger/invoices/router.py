@@ -12,7 +12,8 @@ from revledger.auth.service import Principal
 from revledger.customers.schemas import ImportResponse
 from revledger.invoices import service
 from revledger.invoices.schemas import InvoiceList, InvoiceVersionsEnvelope
-from revledger.kit import bulk
+from revledger.kit.items import MAX_ITEMS, item_json, parse_items
+from revledger.kit.pagination import DEFAULT_LIMIT
 from revledger.openapi import responses
 from revledger.web import JSONOut, UnitOfWorkRoute, get_session
 
@@ -52,8 +53,9 @@ def import_invoices(
     first. An update keeps the earlier version. The customers concerned are queued for
     metric recalculation, which happens after this call returns
     (`GET /api/v1/metrics/status`)."""
-    items = bulk.parse_items(payload)
-    return JSONOut({"result": service.import_invoices(session, principal.workspace_id, items)})
+    items = parse_items(payload)
+    results = service.import_invoices(session, principal.workspace_id, items)
+    return JSONOut({"result": [item_json(r) for r in results]})
 
 
 @router.get(
@@ -66,7 +68,7 @@ def list_invoices(
     session: SessionDep,
     principal: Reader,
     source: Annotated[str, Query(description="The data source's id (or name)")],
-    limit: Annotated[int, Query(ge=1, le=bulk.MAX_ITEMS)] = bulk.DEFAULT_LIMIT,
+    limit: Annotated[int, Query(ge=1, le=MAX_ITEMS)] = DEFAULT_LIMIT,
     customer_id: Annotated[str | None, Query()] = None,
     date_from: Annotated[
         str | None, Query(description="On `date`, inclusive: a date (its whole day) or a timestamp")

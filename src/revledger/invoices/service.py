@@ -17,13 +17,17 @@ import orjson
 from sqlalchemy.orm import Session
 
 from revledger.customers import repository as customers
-from revledger.errors import NotFound, field_error
+from revledger.errors import ErrorCode, NotFound, field_error
 from revledger.events import bus
 from revledger.invoices import repository
 from revledger.invoices.repository import T
-from revledger.kit import bulk
+from revledger.kit import sql
+from revledger.kit.items import Checked, Checker, Item, ItemResult, results, split_valid
+from revledger.kit.pagination import cut, decode_cursor, list_result
+from revledger.kit.text import encodable
 from revledger.kit.timeutil import (
     day_start,
+    format_utc,
     get_zone,
     next_day_start,
     parse_date,
@@ -32,6 +36,8 @@ from revledger.kit.timeutil import (
 )
 from revledger.plans import repository as plans
 from revledger.recognition import service as recognition
+from revledger.sources import repository as sources
+from revledger.sources.service import checked_ref, require
 
 TYPES = ("subscription", "one-time", "refund", "cancellation")
 RECURRING = frozenset({"subscription", "cancellation"})
@@ -65,31 +71,36 @@ COMPARED = (
     "quantity",
     "discount",
 )
+MAX_AMOUNT_CENTS = 10**13 - 1
+"""The largest amount_cents an invoice may have: 10¹³ − 1 minor units (a hundred billion
+dollars, euros, …) keeps every MRR value far inside NUMERIC(38,0) (metrics/models.py)."""
 
 
-def _capped(check: bulk.Checker, name: str, required: bool = False) -> int | None:
+def _capped(check: Checker, name: str, required: bool = False) -> int | None:
     """A non-negative amount in minor units below 10^13 (so that MRR stays exact and in
     range, metrics/models.py)."""
     value = check.integer(name, 0, required=required, what="a non-negative integer")
-    if value is not None and value > bulk.MAX_AMOUNT_CENTS:
+    if value is not None and value > MAX_AMOUNT_CENTS:
         check.fail(
-            f"Invalid {name} '{value}': must be below 10^13 (at most {bulk.MAX_AMOUNT_CENTS})"
+            name,
+            ErrorCode.OUT_OF_RANGE,
+            f"Invalid {name} '{value}': must be below 10^13 (at most {MAX_AMOUNT_CENTS})",
         )
         return None
     return value
 
 
 def _validate(
-    item: dict[str, Any],
+    item: Item,
     workspace_id: str,
-    sources: dict[str, str],
+    known: dict[str, str],
     customer_pks: dict[tuple[str, str], str],
     plan_pks: dict[tuple[str, str], str],
-) -> tuple[dict[str, Any] | None, str | None]:
-    check = bulk.Checker(item)
+) -> Checked:
+    check = Checker(item)
     check.unknown_fields(FIELDS)
     external_id = check.ident("id", "Missing invoice ID")
-    source_id = bulk.source_ref(check, sources)
+    source_id = checked_ref(check, known)
     customer_id = check.ident("customer_id", "Missing customer ID")
     kind = check.choice("type", TYPES)
     when = check.timestamp("date")
@@ -105,28 +116,44 @@ def _validate(
     discount = _capped(check, "discount")
     if start is not None and end is not None and end < start:
         check.fail(
+            "end_date",
+            ErrorCode.INVALID,
             f"Invalid end_date '{item.get('end_date')}': must not be before start_date "
-            f"'{item.get('start_date')}'"
+            f"'{item.get('start_date')}'",
         )
     if kind == "subscription":
         if not plan_id:
-            check.fail("Missing plan_id: a subscription invoice needs a plan")
+            check.fail(
+                "plan_id",
+                ErrorCode.REQUIRED,
+                "Missing plan_id: a subscription invoice needs a plan",
+            )
         if not subscription_id:
-            check.fail("Missing subscription_id: a subscription invoice needs a subscription")
+            check.fail(
+                "subscription_id",
+                ErrorCode.REQUIRED,
+                "Missing subscription_id: a subscription invoice needs a subscription",
+            )
     if kind == "cancellation" and not subscription_id:
-        check.fail("Missing subscription_id: a cancellation invoice needs a subscription")
+        check.fail(
+            "subscription_id",
+            ErrorCode.REQUIRED,
+            "Missing subscription_id: a cancellation invoice needs a subscription",
+        )
     customer_pk = plan_pk = None
     if source_id is not None:
         if customer_id is not None:
             customer_pk = customer_pks.get((source_id, customer_id))
             if customer_pk is None:
-                check.fail(f"Customer ID {customer_id} does not exist")
+                check.fail(
+                    "customer_id", ErrorCode.NOT_FOUND, f"Customer ID {customer_id} does not exist"
+                )
         if plan_id:
             plan_pk = plan_pks.get((source_id, plan_id))
             if plan_pk is None:
-                check.fail(f"Plan ID {plan_id} does not exist")
+                check.fail("plan_id", ErrorCode.NOT_FOUND, f"Plan ID {plan_id} does not exist")
     if check.errors:
-        return None, "; ".join(check.errors)
+        return None, tuple(check.errors)
     return {
         "workspace_id": workspace_id,
         "source_id": source_id,
@@ -144,31 +171,29 @@ def _validate(
         "end_date": end,
         "quantity": quantity,
         "discount": discount,
-    }, None
+    }, ()
 
 
-def import_invoices(
-    session: Session, workspace_id: str, items: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    sources = bulk.resolve_sources(session, workspace_id, [i.get("data_source") for i in items])
+def import_invoices(session: Session, workspace_id: str, items: list[Item]) -> list[ItemResult]:
+    known = sources.resolve(session, workspace_id, [i.get("data_source") for i in items])
 
     def keys(name: str) -> set[tuple[str, str]]:
         out = set()
         for item in items:
             ref = item.get("data_source")
-            source_id = sources.get(ref) if isinstance(ref, str) else None
+            source_id = known.get(ref) if isinstance(ref, str) else None
             value = item.get(name)
-            if source_id is not None and isinstance(value, str) and value and bulk.encodable(value):
+            if source_id is not None and isinstance(value, str) and value and encodable(value):
                 out.add((source_id, value))
         return out
 
     customer_pks = customers.pks_by_keys(session, workspace_id, keys("customer_id"))
     plan_pks = plans.pks_by_keys(session, workspace_id, keys("plan_id"))
-    errors, rows = bulk.split_valid(
-        items, lambda item: _validate(item, workspace_id, sources, customer_pks, plan_pks)
+    errors, rows = split_valid(
+        items, lambda item: _validate(item, workspace_id, known, customer_pks, plan_pks)
     )
     now = utcnow()
-    planned = bulk.apply_upsert(
+    planned = sql.apply_upsert(
         session, T, workspace_id, rows, COMPARED, now, versioned=True, defaults=DEFAULTS
     )
     repository.add_versions(
@@ -192,7 +217,7 @@ def import_invoices(
     if affected:
         bus.publish(session, bus.CustomersChanged(workspace_id, frozenset(affected), now))
     post_recognition(session, workspace_id, list(planned.inserts.values()), planned.replaced, now)
-    return bulk.results(items, errors, planned.statuses)
+    return results(items, errors, planned.statuses)
 
 
 OPTIONAL = ("plan_id", "subscription_id", "quantity", "discount")
@@ -207,20 +232,20 @@ def invoice_out(row: Any) -> dict[str, Any]:
         "customer_id": m["customer_id"],
         "id": m["external_id"],
         "type": m["type"],
-        "date": bulk.format_z(m["date"]),
+        "date": format_utc(m["date"], zulu=True),
         "amount_cents": m["amount_cents"],
         "currency": m["currency"],
     }
     for name in ("plan_id", "subscription_id"):
         if m[name] is not None:
             out[name] = m[name]
-    out["start_date"] = bulk.format_z(m["start_date"])
-    out["end_date"] = bulk.format_z(m["end_date"])
+    out["start_date"] = format_utc(m["start_date"], zulu=True)
+    out["end_date"] = format_utc(m["end_date"], zulu=True)
     for name in ("quantity", "discount"):
         if m[name] is not None:
             out[name] = m[name]
     out["version"] = m["version"]
-    out["updated_at"] = bulk.format_z(m["updated_at"])
+    out["updated_at"] = format_utc(m["updated_at"], zulu=True)
     return out
 
 
@@ -251,13 +276,13 @@ def page(
     date_to: str | None,
     cursor: str | None,
 ) -> dict[str, Any]:
-    source_id = bulk.require_source(session, workspace_id, source)
+    source_id = require(session, workspace_id, source)
     zone = get_zone(timezone)
     lower = _bound("date_from", date_from, zone, end=False)
     upper = _bound("date_to", date_to, zone, end=True)
     after = None
     if cursor:
-        moment, pk = bulk.decode_cursor(cursor, 2)
+        moment, pk = decode_cursor(cursor, 2)
         try:
             after = (parse_rfc3339(moment), pk)
         except (ValueError, OverflowError):
@@ -265,14 +290,12 @@ def page(
     rows = repository.page(
         session, workspace_id, source_id, customer_id or None, lower, upper, after, limit + 1
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = bulk.encode_cursor([rows[-1].date.isoformat(), rows[-1].pk]) if more else None
-    return bulk.list_result([invoice_out(r) for r in rows], next_cursor)
+    shown, next_cursor = cut(rows, limit, lambda r: [r.date.isoformat(), r.pk])
+    return list_result([invoice_out(r) for r in shown], next_cursor)
 
 
 def versions(session: Session, workspace_id: str, source: str, external_id: str) -> dict[str, Any]:
-    source_id = bulk.require_source(session, workspace_id, source)
+    source_id = require(session, workspace_id, source)
     row = (
         None
         if "\x00" in external_id
@@ -283,8 +306,8 @@ def versions(session: Session, workspace_id: str, source: str, external_id: str)
     earlier = [
         {
             "version": v.version,
-            "valid_from": bulk.format_z(v.valid_from),
-            "replaced_at": bulk.format_z(v.replaced_at),
+            "valid_from": format_utc(v.valid_from, zulu=True),
+            "replaced_at": format_utc(v.replaced_at, zulu=True),
             "invoice": orjson.Fragment(v.fields),
         }
         for v in repository.versions(session, row.pk)

@@ -40,12 +40,13 @@ from revledger.journal.rules import (
     recognition_lines,
     summarize,
 )
-from revledger.kit import bulk
 from revledger.kit.calendar import month_end, parse_period, period_name, period_param
 from revledger.kit.currencies import minor_unit
 from revledger.kit.ids import new_id
 from revledger.kit.money import format_ledger
 from revledger.kit.pagination import PageParams, page_meta
+from revledger.kit.text import encodable
+from revledger.sources import repository as sources
 
 READY = "READY_TO_TRANSFER"
 TRANSFERRED = "TRANSFERRED"
@@ -137,7 +138,7 @@ def entries(
     period_start = period_param("period", period) if period else None
     source_id = None
     if source:
-        source_id = bulk.resolve_sources(session, workspace_id, [source]).get(source)
+        source_id = sources.resolve(session, workspace_id, [source]).get(source)
         if source_id is None:
             raise field_error("source", f"No revenue source '{source}' in this workspace")
     f = repository.EntryFilter(
@@ -272,7 +273,7 @@ def on_period_reopened(
 
 def _storable_id(value: str) -> bool:
     """Could be a batch id (a UUID); anything else is simply not found."""
-    return len(value) <= 36 and "\x00" not in value and bulk.encodable(value)
+    return len(value) <= 36 and "\x00" not in value and encodable(value)
 
 
 def _batch_name(row: Any) -> str:

@@ -1,15 +1,25 @@
-"""ISO 4217 currency codes (from pycountry's copy of the standard)."""
+"""ISO 4217 currencies: the codes and each one's minor unit, from one table — the
+`iso4217` package, which ships the standard's published list (updated upstream when the
+maintenance agency publishes an amendment). Recognition, the journal, reports and
+metrics all ask here, so they always agree on how many decimals a currency has."""
 
 from __future__ import annotations
 
 from functools import cache
 
-import pycountry
+import iso4217
+
+
+@cache
+def _minor_units() -> dict[str, int]:
+    # Funds, metals and testing codes have no minor unit ("N.A." in the standard; the
+    # package says None): amounts in them count in whole units, as 0 decimals.
+    return {c.code: c.exponent or 0 for c in iso4217.Currency}
 
 
 @cache
 def currency_codes() -> frozenset[str]:
-    return frozenset(c.alpha_3 for c in pycountry.currencies)
+    return frozenset(_minor_units())
 
 
 def parse_currency(value: object) -> str:
@@ -22,18 +32,9 @@ def parse_currency(value: object) -> str:
     return code
 
 
-# ISO 4217 minor units that are not 2 (the standard's list, 2024). Codes without a minor
-# unit (funds, metals, testing: "N.A." in the standard) count as 0.
-_ZERO = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"
-_NONE = "XAG XAU XBA XBB XBC XBD XDR XPD XPT XSU XTS XUA XXX"
-_MINOR_UNITS = {
-    **dict.fromkeys(_ZERO.split(" "), 0),
-    **dict.fromkeys(_NONE.split(" "), 0),
-    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
-    **dict.fromkeys(("CLF", "UYW"), 4),
-}
-
-
 def minor_unit(code: str) -> int:
-    """How many decimals the currency's minor unit has (USD 2, JPY 0, KWD 3, CLF 4)."""
-    return _MINOR_UNITS.get(code, 2)
+    """How many decimals the currency's minor unit has (USD 2, JPY 0, KWD 3, CLF 4, XAU 0).
+
+    A code the table does not list (one withdrawn after amounts in it were stored)
+    counts as 2, the common case, as it always has."""
+    return _minor_units().get(code, 2)

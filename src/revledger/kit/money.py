@@ -1,4 +1,4 @@
-"""Money: parsing, storage and formatting of amounts. The one place money is rounded.
+"""Money: parsing, storage and formatting of amounts (rounding: kit/rounding.py).
 
 Amounts are `Decimal` in code and whole thousandths (`amount_milli`, a 64-bit integer)
 in the database, so sums are exact and identical on SQLite and PostgreSQL. revledger
@@ -8,7 +8,7 @@ never rounds a posted amount: an amount with more than three decimals is rejecte
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 SCALE = 3
 MILLI = Decimal(1000)
@@ -60,11 +60,6 @@ def format_milli(milli: int) -> str:
     return f"{sign}{whole}.{frac:03d}"
 
 
-def round_half_up(value: Decimal, places: int = 0) -> Decimal:
-    """The project's single rounding rule: half away from zero."""
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-
-
 # --- ledger units: what recognition and the journal count in ---------------------------
 
 LEDGER_SCALE = 4
@@ -108,34 +103,3 @@ def ledger_json_number(units: int) -> str:
     whole, frac = divmod(abs(units), 10**LEDGER_SCALE)
     digits = f"{frac:0{LEDGER_SCALE}d}".rstrip("0") or "0"
     return f"{sign}{whole}.{digits}"
-
-
-def split_exact(amount: int, weights: list[int], quantum: int) -> list[int]:
-    """Split `amount` in proportion to `weights`: every part but the last is its share
-    rounded half-up (away from zero) to a multiple of `quantum`; the last part is the
-    rest, so the parts always sum to `amount` exactly. When that would leave the last
-    part of the opposite sign, the running total is rounded instead."""
-    total = sum(weights)
-    if total <= 0:
-        raise ValueError("weights must have a positive sum")
-    parts = [divide_half_up(amount * weight, total * quantum) * quantum for weight in weights[:-1]]
-    parts.append(amount - sum(parts))
-    if (parts[-1] < 0 < amount) or (amount < 0 < parts[-1]):
-        # Tiny amounts over many periods (7 cents over 12 months): rounding every share
-        # up would leave the last one negative. Round the running total instead, so no
-        # period gets a share of the wrong sign; the parts still sum to `amount`.
-        parts, done, before = [], 0, 0
-        for weight in weights:
-            done += weight
-            upto = divide_half_up(amount * done, total * quantum) * quantum
-            if done == total or abs(upto) > abs(amount):  # never past the amount itself
-                upto = amount
-            parts.append(upto - before)
-            before = upto
-    return parts
-
-
-def divide_half_up(numerator: int, denominator: int) -> int:
-    """numerator / denominator (> 0) rounded half away from zero, in exact integers."""
-    magnitude = (2 * abs(numerator) + denominator) // (2 * denominator)
-    return -magnitude if numerator < 0 else magnitude

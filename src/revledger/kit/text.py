@@ -1,4 +1,5 @@
-"""Text that every database can store: PostgreSQL rejects NUL characters in text."""
+"""Text that every database can store: valid Unicode (a JSON body may carry lone
+surrogates) and, for PostgreSQL, no NUL characters."""
 
 from __future__ import annotations
 
@@ -16,3 +17,24 @@ def reject_nul(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(reject_nul)]
+
+
+def encodable(value: str) -> bool:
+    """Whether a string is valid Unicode (a JSON body may carry lone surrogates, which
+    cannot be stored, compared by the database or sent back as UTF-8)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def all_encodable(value: object) -> bool:
+    """Whether every string in a JSON value (keys included) is valid Unicode."""
+    if isinstance(value, str):
+        return encodable(value)
+    if isinstance(value, dict):
+        return all(all_encodable(k) and all_encodable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(all_encodable(v) for v in value)
+    return True

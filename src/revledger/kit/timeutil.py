@@ -43,11 +43,13 @@ def parse_rfc3339(value: object) -> datetime:
         raise ValueError("is out of range") from None
 
 
-def format_utc(value: datetime) -> str:
-    """Aware or naive-UTC datetime -> '2026-05-31T10:00:00+00:00'."""
+def format_utc(value: datetime, zulu: bool = False) -> str:
+    """Aware or naive-UTC datetime -> RFC 3339 in UTC: '2026-05-31T10:00:00+00:00', or
+    '2026-05-31T10:00:00Z' with `zulu` (seed 003's endpoints show them so)."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat()
+    text = value.astimezone(UTC).isoformat()
+    return text[:-6] + "Z" if zulu else text
 
 
 def parse_date(value: str) -> date:

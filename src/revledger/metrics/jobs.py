@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from revledger.db import Database
+from revledger.kit import sql
 from revledger.kit.timeutil import get_zone, utcnow
 from revledger.kit.worker import PollingWorker
 from revledger.metrics import repository as repo
@@ -92,7 +93,7 @@ class Calculator:
         Rows are plain tuples with the days already computed (by PostgreSQL when it is
         the database): this loop runs once per invoice of a full recalculation."""
         rows: list[tuple[Any, ...]]
-        if self.session.get_bind().dialect.name == "postgresql":
+        if sql.is_postgresql(self.session):
             rows = repo.recurring_invoice_days(self.session, customer_pks, self.tz)
         else:
             day = self.day

@@ -17,6 +17,7 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from revledger.db import Base
 from revledger.kit.dbtypes import UTCDateTime
+from revledger.kit.sql import is_sqlite
 
 UNITS_DIGITS = 38
 
@@ -34,7 +35,7 @@ class Units(TypeDecorator[int]):
     cache_ok = True
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        if dialect.name == "sqlite":
+        if is_sqlite(dialect):
             return dialect.type_descriptor(BigInteger())
         return dialect.type_descriptor(Numeric(UNITS_DIGITS, 0, asdecimal=True))
 
@@ -43,7 +44,7 @@ class Units(TypeDecorator[int]):
             return None
         if isinstance(value, float):
             raise TypeError("MRR units must be exact integers, never floats")
-        return int(value) if dialect.name == "sqlite" else Decimal(int(value))
+        return int(value) if is_sqlite(dialect) else Decimal(int(value))
 
     def process_result_value(self, value: Any, dialect: Dialect) -> int | None:
         return exact_int(value)

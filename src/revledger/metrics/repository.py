@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from revledger.auth.models import Workspace
 from revledger.customers.models import Customer
-from revledger.db import dialect_insert
 from revledger.invoices.models import Invoice
-from revledger.kit.bulk import in_list, unnest_upsert
+from revledger.kit import sql
+from revledger.kit.sql import in_list, unnest_upsert
 from revledger.metrics.models import (
     ExchangeRate,
     MetricsFailure,
@@ -51,10 +51,6 @@ def _int(value: Any) -> int:
     return 0 if out is None else out
 
 
-def _sqlite(session: Session) -> bool:
-    return session.get_bind().dialect.name == "sqlite"
-
-
 def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
     for i in range(0, len(values), size):
         yield values[i : i + size]
@@ -83,11 +79,11 @@ def mark(session: Session, workspace_id: str, customer_pks: Iterable[str], now: 
     ]
     if not rows:
         return
-    if session.get_bind().dialect.name == "postgresql":
+    if sql.is_postgresql(session):
         update = "marks = metrics_pending.marks + 1, marked_at = EXCLUDED.marked_at"
         unnest_upsert(session, P, rows, ["customer_pk"], update)
         return
-    _upsert_pending(session, dialect_insert(session, P), rows)
+    _upsert_pending(session, sql.insert(session, P), rows)
 
 
 def mark_where(session: Session, workspace_id: str, condition: Any, now: datetime) -> None:
@@ -107,7 +103,7 @@ def mark_where(session: Session, workspace_id: str, condition: Any, now: datetim
     # the rows are upserted (and locked) in key order, like every import's marks: two
     # transactions marking overlapping customers cannot deadlock
     src = src.order_by(inner.c.customer_pk)
-    stmt = dialect_insert(session, P).from_select(
+    stmt = sql.insert(session, P).from_select(
         ["customer_pk", "workspace_id", "marks", "marked_at"], src
     )
     _upsert_pending(session, stmt)
@@ -137,7 +133,7 @@ def claim(session: Session, limit: int, workspace_id: str | None = None) -> list
     if workspace_id is not None:
         stmt = stmt.where(P.c.workspace_id == workspace_id)
     stmt = stmt.limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
+    if sql.is_postgresql(session):
         stmt = stmt.with_for_update(skip_locked=True)
     return [(r[0], r[1]) for r in session.execute(stmt)]
 
@@ -269,7 +265,7 @@ def insert_rows(
     """Bulk insert of tuples in `columns` order (PostgreSQL: COPY)."""
     if not rows:
         return
-    if session.get_bind().dialect.name == "postgresql":
+    if sql.is_postgresql(session):
         raw = session.connection().connection.driver_connection
         assert raw is not None
         names = ", ".join(f'"{n}"' for n in columns)
@@ -303,7 +299,7 @@ def add_daily(
     ]
     if not rows:
         return
-    if session.get_bind().dialect.name == "postgresql":
+    if sql.is_postgresql(session):
         update = ", ".join(f'"{n}" = mrr_daily."{n}" + EXCLUDED."{n}"' for n in SUM_COLUMNS)
         unnest_upsert(session, D, rows, ["workspace_id", "source_id", "day"], update)
         return
@@ -324,7 +320,7 @@ def add_daily(
         if old is not None:
             for n, v in zip(SUM_COLUMNS, old, strict=True):
                 row[n] += v
-    stmt = dialect_insert(session, D)
+    stmt = sql.insert(session, D)
     stmt = stmt.on_conflict_do_update(
         index_elements=["workspace_id", "source_id", "day"],
         set_={name: stmt.excluded[name] for name in SUM_COLUMNS},
@@ -338,7 +334,7 @@ def record_failure(
     """Unmark a customer whose recalculation raised and remember why (its stored
     movements stay as they were). A later mark tries it again."""
     session.execute(delete(P).where(P.c.customer_pk == customer_pk))
-    stmt = dialect_insert(session, F).values(
+    stmt = sql.insert(session, F).values(
         customer_pk=customer_pk, workspace_id=workspace_id, error=error[:2000], failed_at=now
     )
     stmt = stmt.on_conflict_do_update(
@@ -361,7 +357,7 @@ def failures(session: Session, workspace_id: str, limit: int = 100) -> list[Row[
 
 
 def touch_state(session: Session, workspace_id: str, now: datetime) -> None:
-    stmt = dialect_insert(session, S).values(workspace_id=workspace_id, last_recalculated_at=now)
+    stmt = sql.insert(session, S).values(workspace_id=workspace_id, last_recalculated_at=now)
     stmt = stmt.on_conflict_do_update(
         index_elements=["workspace_id"],
         set_={"last_recalculated_at": stmt.excluded.last_recalculated_at},
@@ -383,7 +379,7 @@ def daily_totals(
     where = [D.c.workspace_id == workspace_id]
     if source_ids is not None:
         where.append(D.c.source_id.in_(source_ids))
-    if _sqlite(session):
+    if sql.is_sqlite(session):
         base = [0, 0]
         per_day: dict[date, list[int]] = {}
         cols = [D.c[n] for n in SUM_COLUMNS]
@@ -486,7 +482,7 @@ def mrr_and_customers_on(
     where = [D.c.workspace_id == workspace_id, D.c.day <= day]
     if source_ids is not None:
         where.append(D.c.source_id.in_(source_ids))
-    if _sqlite(session):
+    if sql.is_sqlite(session):
         rows = list(session.execute(select(D.c.mrr, D.c.customers).where(*where)))
         return sum(_int(r[0]) for r in rows), sum(_int(r[1]) for r in rows)
     row = session.execute(
@@ -508,7 +504,7 @@ def period_sums(
     where = [D.c.workspace_id == workspace_id, D.c.day > after, D.c.day <= until]
     if source_ids is not None:
         where.append(D.c.source_id.in_(source_ids))
-    if _sqlite(session):
+    if sql.is_sqlite(session):
         out = [0] * len(SUM_COLUMNS)
         for r in session.execute(select(*(D.c[n] for n in SUM_COLUMNS)).where(*where)):
             for i, value in enumerate(r):
@@ -644,7 +640,7 @@ def missing_rates(session: Session, workspace_id: str) -> list[tuple[Any, ...]]:
 def upsert_rates(session: Session, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    stmt = dialect_insert(session, R).values(rows)
+    stmt = sql.insert(session, R).values(rows)
     stmt = stmt.on_conflict_do_update(
         index_elements=["workspace_id", "base", "currency", "day"],
         set_={"rate": stmt.excluded.rate, "updated_at": stmt.excluded.updated_at},

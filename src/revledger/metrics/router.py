@@ -11,7 +11,8 @@ from revledger.auth.dependencies import requires
 from revledger.auth.service import Principal
 from revledger.customers import service as customers
 from revledger.customers.schemas import CustomerEnvelope, CustomerMrr
-from revledger.kit import bulk
+from revledger.kit.items import MAX_ITEMS, parse_items
+from revledger.kit.pagination import DEFAULT_LIMIT
 from revledger.metrics import service
 from revledger.metrics.schemas import (
     MetricsStatusEnvelope,
@@ -85,7 +86,7 @@ def movements(
         str | None, Query(description="new, expansion, contraction, churn or reactivation")
     ] = None,
     source: Annotated[str | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=bulk.MAX_ITEMS)] = bulk.DEFAULT_LIMIT,
+    limit: Annotated[int, Query(ge=1, le=MAX_ITEMS)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query()] = None,
 ) -> JSONOut:
     return JSONOut(
@@ -119,7 +120,7 @@ def import_rates(
     """`rate` is reporting-currency units per unit of `currency`, from `date` on (an invoice
     uses the latest rate on or before its start_date). Rates belong to the reporting
     currency current when they are posted."""
-    items = bulk.parse_items(payload)
+    items = parse_items(payload)
     return JSONOut({"result": service.import_rates(session, principal, items)})
 
 

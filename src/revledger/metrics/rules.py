@@ -20,68 +20,26 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import NamedTuple
 
+from revledger.kit.currencies import minor_unit
+from revledger.kit.rounding import divide_half_up
+
 MRR_SCALE = 33_264_000  # 12 * 27720 * 100
 MONTH_FACTOR = {"day": 365, "week": 52, "month": 12, "year": 1}
 MOVEMENT_TYPES = ("new", "expansion", "contraction", "churn", "reactivation")
 
-# ISO 4217 minor units that are not 2 (the rest of the world's currencies use cents).
-_ZERO = frozenset(
-    [
-        "BIF",
-        "CLP",
-        "DJF",
-        "GNF",
-        "ISK",
-        "JPY",
-        "KMF",
-        "KRW",
-        "PYG",
-        "RWF",
-        "UGX",
-        "UYI",
-        "VND",
-        "VUV",
-        "XAF",
-        "XOF",
-        "XPF",
-    ]
-)
-_THREE = frozenset(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"])
-_FOUR = frozenset(["CLF", "UYW"])
-
-
-def minor_exponent(currency: str) -> int:
-    if currency in _ZERO:
-        return 0
-    if currency in _FOUR:
-        return 4
-    if currency in _THREE:
-        return 3
-    return 2
-
 
 def units_to_minor(units: int) -> int:
-    """Units -> whole minor units, half away from zero: the one rounding of every amount
-    (integer arithmetic, the same result as kit.money.round_half_up)."""
-    whole, rest = divmod(abs(units), MRR_SCALE)
-    if 2 * rest >= MRR_SCALE:
-        whole += 1
-    return whole if units >= 0 else -whole
-
-
-def fraction_to_minor(value: Fraction) -> int:
-    """An exact amount in minor units -> whole minor units, half away from zero."""
-    sign = -1 if value < 0 else 1
-    value = abs(value)
-    return sign * int((2 * value.numerator + value.denominator) // (2 * value.denominator))
+    """Units -> whole minor units, half away from zero: the one rounding of every amount."""
+    return divide_half_up(units, MRR_SCALE)
 
 
 def monthly_units(amount_cents: int, unit: str, count: int, factor: Fraction) -> int:
     """An invoice's monthly value in units (`factor`: reporting minor units per invoice
-    minor unit). Exact when representable, else rounded half-up to one unit."""
+    minor unit, positive; amounts are never negative). Exact when representable, else
+    rounded half-up to one unit."""
     num = amount_cents * MONTH_FACTOR[unit] * MRR_SCALE * factor.numerator
     den = 12 * count * factor.denominator
-    return (2 * num + den) // (2 * den)
+    return divide_half_up(num, den)
 
 
 class Rates:
@@ -97,7 +55,7 @@ class Rates:
         for currency, pairs in by_currency.items():
             pairs.sort()
             self._days[currency] = [d for d, _ in pairs]
-            shift = Fraction(10) ** (minor_exponent(reporting) - minor_exponent(currency))
+            shift = Fraction(10) ** (minor_unit(reporting) - minor_unit(currency))
             self._rates[currency] = [r * shift for _, r in pairs]
         self._one = Fraction(1)
 

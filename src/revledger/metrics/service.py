@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from fractions import Fraction
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from revledger.auth.service import Principal
 from revledger.errors import ErrorCode, FieldError, ValidationFailed, field_error
-from revledger.kit import bulk
 from revledger.kit.calendar import bucket_end, minus_month
+from revledger.kit.items import Checker, ImportStatus, Item
+from revledger.kit.pagination import cut, decode_cursor
+from revledger.kit.rounding import divide_half_up, round_half_up
 from revledger.kit.timeutil import format_utc, get_zone, parse_date, utcnow
 from revledger.metrics import repository as repo
 from revledger.metrics.jobs import Calculator
-from revledger.metrics.rules import MRR_SCALE, fraction_to_minor, units_to_minor
+from revledger.metrics.rules import MRR_SCALE, units_to_minor
+from revledger.sources.service import require
 
 INTERVALS = ("day", "week", "month", "quarter", "year")
 MAX_POINTS = 5000
@@ -45,7 +47,7 @@ def today(principal: Principal) -> date:
 def _sources(session: Session, principal: Principal, source: str | None) -> list[str] | None:
     if source is None or source == "":
         return None
-    return [bulk.require_source(session, principal.workspace_id, source)]
+    return [require(session, principal.workspace_id, source)]
 
 
 def currency(session: Session, workspace_id: str) -> str:
@@ -139,7 +141,7 @@ def _ratio(numerator: int, denominator: int) -> str | None:
     if denominator == 0:
         return None
     value = Decimal(numerator) / Decimal(denominator)
-    return str(value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
+    return str(round_half_up(value, 4))
 
 
 def summary_at(
@@ -157,7 +159,7 @@ def summary_at(
         "period_start": start.isoformat(),
         "mrr": units_to_minor(mrr),
         "arr": units_to_minor(12 * mrr),
-        "arpa": fraction_to_minor(Fraction(mrr, MRR_SCALE * customers)) if customers else 0,
+        "arpa": divide_half_up(mrr, MRR_SCALE * customers) if customers else 0,
         "customers": customers,
         "customer_churn_rate": _ratio(churned, customers_start),
         "mrr_churn_rate": _ratio(lost, mrr_start),
@@ -224,7 +226,7 @@ def movement_list(
         raise field_error("type", "must be one of new, expansion, contraction, churn, reactivation")
     after = None
     if cursor:
-        values = bulk.decode_cursor(cursor, 2)
+        values = decode_cursor(cursor, 2)
         try:
             date.fromisoformat(values[0])
         except ValueError:
@@ -234,20 +236,17 @@ def movement_list(
     rows = repo.movements_page(
         session, ws, start, end, kind, _sources(session, principal, source), after, limit + 1
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
+    shown, next_cursor = cut(rows, limit, lambda r: [r.day.isoformat(), r.customer_pk])
     body: dict[str, Any] = {
-        "data": [movement_out(r) for r in rows],
+        "data": [movement_out(r) for r in shown],
         "meta": {
             "currency": currency(session, ws),
             "start_date": start.isoformat(),
             "end_date": end.isoformat(),
         },
     }
-    if more:
-        body["meta"]["next_cursor"] = bulk.encode_cursor(
-            [rows[-1].day.isoformat(), rows[-1].customer_pk]
-        )
+    if next_cursor is not None:
+        body["meta"]["next_cursor"] = next_cursor
     return body
 
 
@@ -349,10 +348,10 @@ def customer_now(session: Session, principal: Principal, customer_pk: str) -> di
 RATE_FIELDS = ("date", "currency", "rate")
 
 
-def _rate(check: bulk.Checker) -> str | None:
+def _rate(check: Checker) -> str | None:
     value = check.item.get("rate")
     if value is None:
-        check.fail("Missing rate")
+        check.fail("rate", ErrorCode.REQUIRED, "Missing rate")
         return None
     try:
         if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
@@ -369,54 +368,60 @@ def _rate(check: bulk.Checker) -> str | None:
             rate.as_tuple().exponent < -12  # type: ignore[operator]
         )
     ):
-        check.fail(f"Invalid rate '{value}': must be a positive decimal with at most 12 decimals")
+        check.fail(
+            "rate",
+            ErrorCode.INVALID,
+            f"Invalid rate '{value}': must be a positive decimal with at most 12 decimals",
+        )
         return None
     text = format(rate.normalize(), "f")
     return text
 
 
-def import_rates(
-    session: Session, principal: Principal, items: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
+def import_rates(session: Session, principal: Principal, items: list[Item]) -> list[dict[str, Any]]:
     ws = principal.workspace_id
     base = currency(session, ws)
     parsed: list[tuple[int, str, date, str]] = []
     errors: dict[int, str] = {}
     for index, item in enumerate(items):
-        check = bulk.Checker(item)
+        check = Checker(item)
         check.unknown_fields(RATE_FIELDS)
         raw_day = item.get("date")
         day = None
         if raw_day is None:
-            check.fail("Missing date")
+            check.fail("date", ErrorCode.REQUIRED, "Missing date")
         else:
             try:
                 day = parse_date(raw_day) if isinstance(raw_day, str) else None
                 if day is None:
                     raise ValueError("must be a date (YYYY-MM-DD)")
             except ValueError as exc:
-                check.fail(f"Invalid date '{raw_day}': {exc}")
+                check.fail("date", ErrorCode.INVALID, f"Invalid date '{raw_day}': {exc}")
         cur = check.currency()
         if cur is not None and cur == base:
-            check.fail(f"Invalid currency '{cur}': it is the reporting currency")
+            check.fail(
+                "currency",
+                ErrorCode.INVALID,
+                f"Invalid currency '{cur}': it is the reporting currency",
+            )
         rate = _rate(check)
         if check.errors:
-            errors[index] = "; ".join(check.errors)
+            errors[index] = "; ".join(e.message for e in check.errors)
         else:
             assert day is not None and cur is not None and rate is not None
             parsed.append((index, cur, day, rate))
     stored = repo.existing_rates(session, ws, base, [(c, d) for _, c, d, _ in parsed])
-    statuses: dict[int, str] = {}
+    statuses: dict[int, ImportStatus] = {}
     final: dict[tuple[str, date], str] = {}
     for index, cur, day, rate in parsed:
         key = (cur, day)
         before = final.get(key, stored.get(key))
         if before is None:
-            statuses[index] = bulk.INSERTED
+            statuses[index] = ImportStatus.INSERTED
         elif before == rate:
-            statuses[index] = bulk.UNCHANGED
+            statuses[index] = ImportStatus.UNCHANGED
         else:
-            statuses[index] = bulk.UPDATED
+            statuses[index] = ImportStatus.UPDATED
         final[key] = rate
     now = utcnow()
     changed = {k: v for k, v in final.items() if stored.get(k) != v}
@@ -440,10 +445,10 @@ def import_rates(
     for index, item in enumerate(items):
         entry: dict[str, Any] = {"date": item.get("date"), "currency": item.get("currency")}
         if index in errors:
-            entry["import_status"] = bulk.ERROR
+            entry["import_status"] = ImportStatus.ERROR.value
             entry["import_error"] = errors[index]
         else:
-            entry["import_status"] = statuses[index]
+            entry["import_status"] = statuses[index].value
         out.append(entry)
     return out
 

@@ -7,6 +7,7 @@ from sqlalchemy import Connection
 
 from revledger import models  # noqa: F401  (registers every table on Base.metadata)
 from revledger.db import Base, make_engine
+from revledger.kit import sql
 
 target_metadata = Base.metadata
 
@@ -15,7 +16,7 @@ def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=sql.is_sqlite(connection),
         compare_type=True,
     )
     with context.begin_transaction():

@@ -10,7 +10,7 @@ from sqlalchemy import Row, Table, select, update
 from sqlalchemy.orm import Session
 
 from revledger.auth.models import Workspace
-from revledger.db import dialect_insert
+from revledger.kit import sql
 from revledger.periods.models import AccountingPeriod, RecognitionCounter
 
 T = cast(Table, AccountingPeriod.__table__)
@@ -21,10 +21,8 @@ def lock(session: Session, workspace_id: str) -> tuple[int, int]:
     """Take the workspace's recognition lock (its counter row, held to commit) and return
     the last schedule and event numbers. Posting, closing and reopening all take it
     first, so a period cannot close while an event is being put into it."""
-    stmt = dialect_insert(session, COUNTERS).values(
-        workspace_id=workspace_id, schedules=0, events=0
-    )
-    stmt = stmt.on_conflict_do_update(
+    insert = sql.insert(session, COUNTERS).values(workspace_id=workspace_id, schedules=0, events=0)
+    stmt = insert.on_conflict_do_update(
         index_elements=[COUNTERS.c.workspace_id],
         set_={"schedules": COUNTERS.c.schedules},
     ).returning(COUNTERS.c.schedules, COUNTERS.c.events)
@@ -53,7 +51,7 @@ def all_periods(session: Session, workspace_id: str) -> list[Row[Any]]:
 def add(session: Session, rows: Iterable[dict[str, Any]]) -> None:
     values = list(rows)
     if values:
-        session.execute(dialect_insert(session, T).on_conflict_do_nothing(), values)
+        session.execute(sql.insert(session, T).on_conflict_do_nothing(), values)
 
 
 def listing(

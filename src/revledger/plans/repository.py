@@ -8,8 +8,7 @@ from typing import Any, cast
 from sqlalchemy import Row, Table
 from sqlalchemy.orm import Session
 
-from revledger.kit.bulk import pks_by_keys as bulk_pks_by_keys
-from revledger.kit.bulk import source_page
+from revledger.kit import sql
 from revledger.plans.models import Plan
 
 T = cast(Table, Plan.__table__)
@@ -18,11 +17,11 @@ T = cast(Table, Plan.__table__)
 def page(
     session: Session, workspace_id: str, source_id: str, after_pk: str | None, limit: int
 ) -> list[Row[Any]]:
-    return source_page(session, T, workspace_id, source_id, after_pk, limit)
+    return sql.source_page(session, T, workspace_id, source_id, after_pk, limit)
 
 
 def pks_by_keys(
     session: Session, workspace_id: str, keys: Iterable[tuple[str, str]]
 ) -> dict[tuple[str, str], str]:
     """(source id, plan id) -> the plan's pk, for those that exist."""
-    return bulk_pks_by_keys(session, T, workspace_id, keys)
+    return sql.pks_by_keys(session, T, workspace_id, keys)

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from revledger.auth.dependencies import requires
 from revledger.auth.service import Principal
 from revledger.customers.schemas import ImportResponse
-from revledger.kit import bulk
+from revledger.kit.items import MAX_ITEMS, item_json, parse_items
+from revledger.kit.pagination import DEFAULT_LIMIT
 from revledger.openapi import responses
 from revledger.plans import service
 from revledger.plans.schemas import PlanList
@@ -48,8 +49,9 @@ def import_plans(
 ) -> JSONOut:
     """Upserts by (`data_source`, `id`). Changing a plan's interval queues the metrics of
     every customer with an invoice on it for recalculation."""
-    items = bulk.parse_items(payload)
-    return JSONOut({"result": service.import_plans(session, principal.workspace_id, items)})
+    items = parse_items(payload)
+    results = service.import_plans(session, principal.workspace_id, items)
+    return JSONOut({"result": [item_json(r) for r in results]})
 
 
 @router.get(
@@ -62,7 +64,7 @@ def list_plans(
     session: SessionDep,
     principal: Annotated[Principal, Depends(requires("read:plans"))],
     source: Annotated[str, Query(description="The data source's id (or name)")],
-    limit: Annotated[int, Query(ge=1, le=bulk.MAX_ITEMS)] = bulk.DEFAULT_LIMIT,
+    limit: Annotated[int, Query(ge=1, le=MAX_ITEMS)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query()] = None,
 ) -> JSONOut:
     return JSONOut(service.page(session, principal.workspace_id, source, limit, cursor))

@@ -7,11 +7,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from revledger.events import bus
-from revledger.kit import bulk
+from revledger.kit import sql
 from revledger.kit.calendar import INTERVAL_UNITS, RECOGNITION_RULES
+from revledger.kit.items import Checked, Checker, Item, ItemResult, results, split_valid
 from revledger.kit.timeutil import utcnow
 from revledger.plans import repository
 from revledger.plans.repository import T
+from revledger.sources import repository as sources
+from revledger.sources.service import checked_ref, source_list
 
 FIELDS = (
     "id",
@@ -38,13 +41,11 @@ def _interval(row: dict[str, Any]) -> tuple[str, int]:
     return row["interval_unit"], row.get("interval_count") or 1
 
 
-def _validate(
-    item: dict[str, Any], sources: dict[str, str], workspace_id: str
-) -> tuple[dict[str, Any] | None, str | None]:
-    check = bulk.Checker(item)
+def _validate(item: Item, known: dict[str, str], workspace_id: str) -> Checked:
+    check = Checker(item)
     check.unknown_fields(FIELDS)
     external_id = check.ident("id", "Missing plan ID")
-    source_id = bulk.source_ref(check, sources)
+    source_id = checked_ref(check, known)
     name = check.text("name")
     count = check.integer("interval_count", 1, what="an integer from 1 to 1000", maximum=1000)
     unit = check.choice("interval_unit", INTERVAL_UNITS)
@@ -52,7 +53,7 @@ def _validate(
     amount = check.integer("amount_cents", 0, what="a non-negative integer")
     rule = check.choice("recognition_rule", RECOGNITION_RULES, required=False)
     if check.errors:
-        return None, "; ".join(check.errors)
+        return None, tuple(check.errors)
     return {
         "workspace_id": workspace_id,
         "source_id": source_id,
@@ -63,20 +64,18 @@ def _validate(
         "currency": currency,
         "amount_cents": amount,
         "recognition_rule": rule,
-    }, None
+    }, ()
 
 
-def import_plans(
-    session: Session, workspace_id: str, items: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    sources = bulk.resolve_sources(session, workspace_id, [i.get("data_source") for i in items])
-    errors, rows = bulk.split_valid(items, lambda item: _validate(item, sources, workspace_id))
+def import_plans(session: Session, workspace_id: str, items: list[Item]) -> list[ItemResult]:
+    known = sources.resolve(session, workspace_id, [i.get("data_source") for i in items])
+    errors, rows = split_valid(items, lambda item: _validate(item, known, workspace_id))
     now = utcnow()
-    planned = bulk.apply_upsert(session, T, workspace_id, rows, COMPARED, now)
+    planned = sql.apply_upsert(session, T, workspace_id, rows, COMPARED, now)
     changed = [new["pk"] for old, new in planned.replaced if _interval(old) != _interval(new)]
     if changed:
         bus.publish(session, bus.PlansChanged(workspace_id, frozenset(changed), now))
-    return bulk.results(items, errors, planned.statuses)
+    return results(items, errors, planned.statuses)
 
 
 def plan_out(row: Any) -> dict[str, Any]:
@@ -91,4 +90,4 @@ def plan_out(row: Any) -> dict[str, Any]:
 def page(
     session: Session, workspace_id: str, source: str, limit: int, cursor: str | None
 ) -> dict[str, Any]:
-    return bulk.keyset_list(session, workspace_id, source, limit, cursor, repository.page, plan_out)
+    return source_list(session, workspace_id, source, limit, cursor, repository.page, plan_out)

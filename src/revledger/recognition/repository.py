@@ -9,8 +9,8 @@ from typing import Any, cast
 from sqlalchemy import Row, Table, and_, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from revledger.kit.bulk import in_list, insert_rows
 from revledger.kit.calendar import OPEN_ENDED
+from revledger.kit.sql import in_list, insert_rows
 from revledger.plans.models import Plan
 from revledger.recognition.models import RevenueEvent, RevenueItem, RevenueSchedule
 from revledger.sources.models import RevenueSource

@@ -8,7 +8,7 @@ Rules (issue 4, Zuora's recognition models):
 - `manual`: nothing is spread; the amount waits in the `Open-Ended` period until the
   API distributes it.
 Every share but the last is rounded half-up to the currency's minor unit and the last
-takes the rest (kit.money.split_exact), so the parts sum exactly to the amount.
+takes the rest (kit.rounding.split_exact), so the parts sum exactly to the amount.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from revledger.kit.calendar import month_start, months_between, next_month
-from revledger.kit.money import split_exact
+from revledger.kit.rounding import split_exact
 
 MAX_PERIODS = 250
 """Zuora: a schedule spans at most 250 accounting periods."""

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from revledger.accounts import service as gl_accounts
 from revledger.errors import NotFound, field_error
-from revledger.kit.bulk import require_source
 from revledger.kit.calendar import (
     OPEN_ENDED,
     OPEN_ENDED_NAME,
@@ -48,6 +47,7 @@ from revledger.periods import repository as periods
 from revledger.periods.service import Calendar, load_calendar, save_calendar
 from revledger.recognition import repository
 from revledger.recognition.rules import MAX_PERIODS, kept_before, spread
+from revledger.sources.service import require as require_source
 
 POSTED = "Invoice Posted"
 ADJUSTED = "Invoice Item Adjustment Created"

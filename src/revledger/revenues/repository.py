@@ -12,7 +12,6 @@ from sqlalchemy import (
     Connection,
     RowMapping,
     Table,
-    bindparam,
     func,
     literal_column,
     or_,
@@ -21,11 +20,10 @@ from sqlalchemy import (
     true,
     tuple_,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from revledger.kit import sql
 from revledger.revenues.models import Revenue, RevenueDayCount
 
 # Core tables: inserts here are keyed by column name ("metadata"), never by ORM attribute.
@@ -100,10 +98,6 @@ def _json_rows(rows: list[dict[str, Any]]) -> dict[str, str]:
     return {"rows": orjson.dumps(rows).decode()}
 
 
-def _is_postgresql(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
 def insert_new(session: Session, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
     """INSERT … ON CONFLICT DO NOTHING for the whole batch in one statement.
 
@@ -113,13 +107,13 @@ def insert_new(session: Session, rows: list[dict[str, Any]]) -> set[tuple[str, s
     if not rows:
         return set()
     rows = sorted(rows, key=lambda r: (r["revenue_source_id"], r["external_id"]))
-    if _is_postgresql(session):
+    if sql.is_postgresql(session):
         result = session.execute(_PG_INSERT, _json_rows(rows))
         return {(r[0], r[1]) for r in result}
     # SQLite: executemany form, compiled once; SQLAlchemy's "insertmanyvalues" sends the
     # rows as multi-row INSERT … RETURNING statements.
     stmt = (
-        sqlite_insert(R)
+        sql.insert(session, R)
         .on_conflict_do_nothing(index_elements=["workspace_id", "revenue_source_id", "external_id"])
         .returning(R.c.revenue_source_id, R.c.external_id)
     )
@@ -131,11 +125,11 @@ def add_day_counts(session: Session, counts: dict[tuple[str, date, str, str, str
     if not counts:
         return
     rows = [dict(zip(_COUNT_COLUMNS, (*key, n), strict=True)) for key, n in sorted(counts.items())]
-    if _is_postgresql(session):
+    if sql.is_postgresql(session):
         session.execute(_PG_ADD_COUNTS, _json_rows(rows))
         return
     # SQLite has a single writer: one slot is enough.
-    stmt = sqlite_insert(C)
+    stmt = sql.insert(session, C)
     stmt = stmt.on_conflict_do_update(
         index_elements=[*_COUNT_COLUMNS[:-1], "slot"], set_={"n": C.c.n + stmt.excluded.n}
     )
@@ -152,9 +146,9 @@ def by_keys(
     of the whole source filtered by a 2,000-way OR (40 times slower at 10,000 rows)."""
     if not keys:
         return {}
-    if _is_postgresql(session):
-        sources = bindparam(None, [k[0] for k in keys], type_=ARRAY(R.c.revenue_source_id.type))
-        ids = bindparam(None, [k[1] for k in keys], type_=ARRAY(R.c.external_id.type))
+    if sql.is_postgresql(session):
+        sources = sql.array_param([k[0] for k in keys], R.c.revenue_source_id.type)
+        ids = sql.array_param([k[1] for k in keys], R.c.external_id.type)
         wanted = func.unnest(sources, ids).table_valued("sid", "xid").render_derived(name="w")
         found = (
             select(*RECORD_COLUMNS)
@@ -241,14 +235,14 @@ def _page_offset(
     session: Session, workspace_id: str, f: RevenueFilter, offset: int, limit: int
 ) -> list[RowMapping]:
     """Ids found on the index alone, then just those rows read (a deferred join)."""
-    where = _conditions(workspace_id, f, _is_postgresql(session))
+    where = _conditions(workspace_id, f, sql.is_postgresql(session))
     inner = _ordered(select(R.c.id).where(*where)).offset(offset).limit(limit).subquery()
     stmt = _ordered(select(*RECORD_COLUMNS).join(inner, inner.c.id == R.c.id))
     return list(session.execute(stmt).mappings())
 
 
 def _count_rows(session: Session, workspace_id: str, f: RevenueFilter) -> int:
-    where = _conditions(workspace_id, f, _is_postgresql(session))
+    where = _conditions(workspace_id, f, sql.is_postgresql(session))
     stmt = select(func.count()).select_from(R).where(*where)
     return int(session.scalar(stmt) or 0)
 
@@ -306,7 +300,7 @@ def _search_page(
     """The matches are found once (a CTE used twice is materialized: one index scan),
     then counted and paged. A window count would let the planner walk the whole
     date index instead."""
-    where = _conditions(workspace_id, f, _is_postgresql(session))
+    where = _conditions(workspace_id, f, sql.is_postgresql(session))
     matches = select(R.c.id, R.c.occurred_at).where(*where).cte("matches")
     total = select(func.count()).select_from(matches).scalar_subquery()
     inner = (
@@ -373,7 +367,7 @@ def _replace(f: RevenueFilter, **changes: Any) -> RevenueFilter:
 
 def stream(conn: Connection, workspace_id: str, f: RevenueFilter) -> Iterator[RowMapping]:
     """Every matching record, newest first, through a server-side cursor."""
-    where = _conditions(workspace_id, f, conn.dialect.name == "postgresql")
+    where = _conditions(workspace_id, f, sql.is_postgresql(conn))
     stmt = _ordered(select(*RECORD_COLUMNS).where(*where))
     result = conn.execution_options(stream_results=True, yield_per=2000).execute(stmt)
     yield from result.mappings()

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Table, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
-from revledger.db import dialect_insert
+from revledger.kit import sql
+from revledger.kit.text import encodable
 from revledger.sources.models import RevenueSource
 
-T = RevenueSource.__table__
+T = cast(Table, RevenueSource.__table__)
 # Built once (Core, not ORM): it runs on every revenue post.
 _EXISTING_IDS = select(T.c.id).where(
     T.c.workspace_id == bindparam("workspace_id"), T.c.id.in_(bindparam("ids", expanding=True))
@@ -21,12 +22,32 @@ _EXISTING_IDS = select(T.c.id).where(
 def insert_if_name_free(session: Session, values: dict[str, Any]) -> bool:
     """Insert unless the name is taken in the workspace (race-free); True if inserted."""
     stmt = (
-        dialect_insert(session, T)
+        sql.insert(session, T)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["workspace_id", "name"])
         .returning(T.c.id)
     )
     return session.execute(stmt).first() is not None
+
+
+def resolve(session: Session, workspace_id: str, refs: Iterable[object]) -> dict[str, str]:
+    """Data-source references (a source's id or name) -> source id, for one workspace."""
+    wanted = {r for r in refs if isinstance(r, str) and r and "\x00" not in r and encodable(r)}
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(T.c.id, T.c.name).where(
+            T.c.workspace_id == workspace_id, or_(T.c.id.in_(wanted), T.c.name.in_(wanted))
+        )
+    ).all()
+    out: dict[str, str] = {}
+    for source_id, name in rows:
+        if name in wanted:
+            out[name] = source_id
+    for source_id, _name in rows:
+        if source_id in wanted:
+            out[source_id] = source_id  # an id wins over a name that happens to equal it
+    return out
 
 
 def get(session: Session, workspace_id: str, source_id: str) -> RevenueSource | None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO
 
 from revledger.config import Settings
+from revledger.kit.sql import sqlite_file
 from revledger.uploads.rules import BAD_CSV, BAD_ENCODING
 
 csv.field_size_limit(1_000_000)
@@ -26,11 +27,11 @@ ENCODING = "utf-8-sig"  # UTF-8, with or without a byte-order mark
 
 def upload_dir(settings: Settings) -> Path:
     """The configured folder, else beside a SQLite database file, else the temp folder."""
-    database_url = settings.database_url
+    database_file = sqlite_file(settings.database_url)
     if settings.upload_dir is not None:
         path = settings.upload_dir
-    elif database_url.startswith("sqlite:///") and ":memory:" not in database_url:
-        path = Path(database_url[len("sqlite:///") :]).resolve().parent / "revledger-uploads"
+    elif database_file is not None:
+        path = database_file.resolve().parent / "revledger-uploads"
     else:
         path = Path(tempfile.gettempdir()) / "revledger-uploads"
     path.mkdir(parents=True, exist_ok=True)

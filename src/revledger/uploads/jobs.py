@@ -22,6 +22,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from revledger.db import Database
+from revledger.kit import sql
 from revledger.kit.ids import new_id
 from revledger.kit.timeutil import utcnow
 from revledger.kit.worker import PollingWorker
@@ -320,7 +321,7 @@ def run_once(db: Database, workspace_id: str | None = None, owner: str | None = 
     A plain read first, so an idle worker never opens a write transaction."""
     owner = owner or new_owner()
     now = utcnow()
-    postgresql = db.engine.dialect.name == "postgresql"
+    postgresql = sql.is_postgresql(db.engine)
     with db.session() as session:
         ids = repository.claimable(session, now, 20, False)
         if workspace_id is not None:

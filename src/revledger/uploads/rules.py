@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from revledger.kit.timeutil import get_zone, parse_rfc3339
+from revledger.kit.timeutil import format_utc, get_zone, parse_rfc3339
 
 TARGETS: tuple[str, ...] = ("revenues", "customers", "plans", "invoices")
 
@@ -354,11 +354,6 @@ def date_parser(fmt: str | None, zone_name: str | None) -> Callable[[str], datet
     return parse_with_format
 
 
-def format_rfc3339(moment: datetime) -> str:
-    text = moment.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
 # --- a template laid over a file's header ---------------------------------------------
 
 
@@ -481,7 +476,7 @@ class Converter:
         if kind == "int":
             return int(text) if text.isascii() and text.lstrip("-").isdigit() else text
         if kind == "datetime":
-            return format_rfc3339(self.parse_date(text))
+            return format_utc(self.parse_date(text), zulu=True)
         if kind == "json":
             try:
                 return orjson.loads(text) if text[:1] in "{[" else text

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
@@ -29,11 +29,12 @@ from revledger.errors import (
     field_error,
 )
 from revledger.invoices.service import import_invoices
-from revledger.kit import bulk
 from revledger.kit.ids import new_id
+from revledger.kit.items import ImportStatus
 from revledger.kit.timeutil import utcnow
 from revledger.plans.service import import_plans
 from revledger.revenues.service import Posted, post_records
+from revledger.sources import repository as sources
 from revledger.uploads import files, repository
 from revledger.uploads.files import FileProblem
 from revledger.uploads.models import Upload
@@ -45,7 +46,6 @@ from revledger.uploads.rules import (
     MISSING_COLUMN,
     MISSING_VALUE,
     SOURCE_FIELDS,
-    TARGET_FIELDS,
     UNKNOWN_REFERENCE,
     Converter,
     Layout,
@@ -331,7 +331,7 @@ def _replay(first: Upload, sink: files.Sink, key: str) -> Upload:
 def _resolve_source(session: Session, workspace_id: str, ref: str | None) -> str | None:
     if ref is None or ref == "":
         return None
-    found = bulk.resolve_sources(session, workspace_id, [ref]).get(ref)
+    found = sources.resolve(session, workspace_id, [ref]).get(ref)
     if found is None:
         raise field_error("revenue_source_id", f"no revenue source '{ref}' in this workspace")
     return found
@@ -450,26 +450,6 @@ def _cell(lay: Layout, cells: list[str], header: str | None) -> str | None:
     return None
 
 
-def _field_of_message(target: str, message: str) -> str | None:
-    """The field a seed-003 import message is about ('Invalid currency ...' -> currency)."""
-    words = message.split(" ")
-    if message.startswith("Missing customer ID"):
-        return "id" if target == "customers" else "customer_id"
-    if message.startswith(("Missing invoice ID", "Missing plan ID")):
-        return "id"
-    if message.startswith("Customer ID"):
-        return "customer_id"
-    if message.startswith("Plan ID"):
-        return "plan_id"
-    if message.startswith("Data source"):
-        return "data_source"
-    if len(words) > 1 and words[0] in ("Missing", "Invalid"):
-        name = words[1].rstrip(":")
-        if name in TARGET_FIELDS[target]:
-            return name
-    return None
-
-
 def _problem(lay: Layout, cells: list[str], fld: str | None, message: str, code: str) -> Problem:
     header = lay.header_by_field.get(fld) if fld else None
     if header is None and fld:
@@ -478,6 +458,14 @@ def _problem(lay: Layout, cells: list[str], fld: str | None, message: str, code:
         if header is None and root in MAP_FIELDS.values():
             header = next((h for f, h in lay.header_by_field.items() if f.startswith(root)), None)
     return Problem(header or fld, _cell(lay, cells, header), code, message)
+
+
+def _field_problems(lay: Layout, cells: list[str], errors: Iterable[FieldError]) -> list[Problem]:
+    """A service's field errors -> the row's problems, each under its field's column."""
+    return [
+        _problem(lay, cells, e.field, e.message, STAGE_ERROR_CODE.get(e.code, INVALID))
+        for e in errors
+    ]
 
 
 def post_rows(
@@ -503,7 +491,7 @@ def post_rows(
         return judged
     if target == "revenues":
         refs = {r.get("revenue_source_id") for r in records}
-        known = bulk.resolve_sources(session, workspace_id, refs)
+        known = sources.resolve(session, workspace_id, refs)
         for r in records:
             ref = r.get("revenue_source_id")
             if isinstance(ref, str) and ref in known:
@@ -515,9 +503,7 @@ def post_rows(
                 j.status = DUPLICATE
                 continue
             j.status = ERROR
-            for err in outcome.errors:
-                code = STAGE_ERROR_CODE.get(err.code, INVALID)
-                j.problems.append(_problem(lay, j.cells, err.field, err.message, code))
+            j.problems.extend(_field_problems(lay, j.cells, outcome.errors))
         return judged
     importer = {
         "customers": import_customers,
@@ -525,23 +511,13 @@ def post_rows(
         "invoices": import_invoices,
     }[target]
     for j, result in zip(waiting, importer(session, workspace_id, records), strict=True):
-        status = result["import_status"]
-        if status in ("inserted", "updated"):
+        if result.status in (ImportStatus.INSERTED, ImportStatus.UPDATED):
             continue
-        if status == "unchanged":
+        if result.status is ImportStatus.UNCHANGED:
             j.status = DUPLICATE
             continue
         j.status = ERROR
-        for message in str(result.get("import_error") or "invalid").split("; "):
-            fld = _field_of_message(target, message)
-            code = (
-                UNKNOWN_REFERENCE
-                if "does not exist" in message
-                else MISSING_VALUE
-                if message.startswith("Missing")
-                else INVALID
-            )
-            j.problems.append(_problem(lay, j.cells, fld, message, code))
+        j.problems.extend(_field_problems(lay, j.cells, result.errors))
     return judged
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from revledger.kit import sql
+
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -103,7 +105,7 @@ def upgrade() -> None:
             unique=False,
             postgresql_include=["type", "currency", "revenue_source_id"],
         )
-    if op.get_bind().dialect.name == "postgresql":
+    if sql.is_postgresql(op.get_bind()):
         # `search` on GET /revenues: trigram index over the searchable text (see
         # revenues/repository.py SEARCH_TEXT, which must stay the same expression).
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
@@ -115,7 +117,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
+    if sql.is_postgresql(op.get_bind()):
         op.execute("DROP INDEX IF EXISTS ix_revenues_search")
     with op.batch_alter_table("revenues", schema=None) as batch_op:
         batch_op.drop_index(
