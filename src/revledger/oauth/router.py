@@ -171,18 +171,19 @@ def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
         raise OAuthError(
             "invalid_client",
             "The Basic credentials must be base64 of 'client_id:client_secret'.",
-            status=401,
             basic=True,
         )
     return client_id, secret
 
 
 def _error_response(error: OAuthError) -> JSONOut:
+    """RFC 6749 section 5.2: a client that failed to authenticate is a 401, the rest 400."""
+    status = 401 if error.error == "invalid_client" else 400
     headers = dict(NO_STORE)
-    if error.status == 401 and error.basic:
+    if status == 401 and error.basic:
         headers["WWW-Authenticate"] = BASIC_CHALLENGE
     body = {"error": error.error, "error_description": error.description}
-    return JSONOut(body, status_code=error.status, headers=headers)
+    return JSONOut(body, status_code=status, headers=headers)
 
 
 _TOKEN_ERRORS: dict[int | str, dict[str, Any]] = {

@@ -34,17 +34,17 @@ _NO_SECRET_HASH = hash_secret(f"{CLIENT_SECRET_PREFIX}_no-such-client")
 
 
 class OAuthError(Exception):
-    """An RFC 6749 section 5.2 error: `error` code, description and HTTP status.
+    """An RFC 6749 section 5.2 error: its `error` code and description (the router
+    answers `invalid_client` with 401, the others with 400).
 
     `basic`: the client authenticated with HTTP Basic, so a 401 must carry
     `WWW-Authenticate: Basic`.
     """
 
-    def __init__(self, error: str, description: str, status: int = 400, basic: bool = False):
+    def __init__(self, error: str, description: str, basic: bool = False):
         super().__init__(description)
         self.error = error
         self.description = description
-        self.status = status
         self.basic = basic
 
 
@@ -137,7 +137,6 @@ def _authenticate_client(session: Session, request: TokenRequest) -> OAuthClient
             "invalid_client",
             "Client authentication is missing: send client_id and client_secret "
             "in the body or with HTTP Basic.",
-            status=401,
         )
     if request.client_id is None or request.client_secret is None:
         missing = "client_id" if request.client_id is None else "client_secret"
@@ -149,7 +148,6 @@ def _authenticate_client(session: Session, request: TokenRequest) -> OAuthClient
         raise OAuthError(
             "invalid_client",
             "The client is unknown or revoked, or the secret is wrong.",
-            status=401,
             basic=request.basic,
         )
     return client
