@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+import jsonschema
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
@@ -724,3 +725,17 @@ def generated(operation: Any, mode: GenerationMode, c: Conformance) -> list[str]
 
     send()
     return failures
+
+
+def test_field_errors_may_carry_a_code(client: TestClient) -> None:
+    """A field error is `{"field", "message"}`, optionally with a machine-readable `code`."""
+    components = strict(client.get("/openapi.json").json())["components"]["schemas"]
+    validator = jsonschema.Draft202012Validator(
+        {**components["Problem"], "components": {"schemas": components}}
+    )
+    problem = {"type": "about:blank", "title": "Unprocessable Entity", "status": 422}
+    error = {"field": "amount", "message": "must be greater than 0"}
+    for errors in ([error], [{**error, "code": "greater_than"}]):
+        validator.validate({**problem, "detail": "amount: ...", "errors": errors})
+    for wrong in ({**error, "code": 7}, {"field": "amount"}, {**error, "hint": "x"}):
+        assert not validator.is_valid({**problem, "detail": "x", "errors": [wrong]}), wrong
