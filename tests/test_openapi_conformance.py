@@ -16,6 +16,10 @@ The set of operations called must equal the set in the document, each documented
 status of each operation must have been answered at least once, and each operation
 with a success status must have succeeded: a new route, or a status declared but never
 produced, fails this test until it is covered here.
+
+Then schemathesis generates a few requests per operation from the document, fitting it
+and not fitting it (the same ones every run), with the seeded workspace's ids in the
+paths: none may answer a server error, and every answer is checked the same way.
 """
 
 from __future__ import annotations
@@ -23,14 +27,18 @@ from __future__ import annotations
 import copy
 import csv
 import io
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+import jsonschema
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -41,7 +49,7 @@ from sqlalchemy import update
 from revledger.db import Database
 from revledger.metrics.jobs import run_until_idle
 from revledger.uploads.models import Upload
-from tests.conftest import Tenant, make_tenant, sale
+from tests.conftest import make_tenant, sale
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 UNKNOWN_ID = "01900000-0000-7000-8000-000000000000"
@@ -51,6 +59,8 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
+KEEP = ("/api/v1/api-keys/", "/api/v1/oauth-clients/")
+"""DELETE operations the generated requests leave alone (they revoke credentials)."""
 # Documented statuses that no request of this test can produce, with the reason.
 RACE = "two requests saving the same template at the same instant"
 UNREACHABLE: dict[tuple[str, str, int], str] = {
@@ -100,7 +110,10 @@ def _media(content_type: str) -> str:
 class Conformance:
     http: TestClient
     document: dict[str, Any]
+    workspace_id: str
     keys: dict[str, str] = field(default_factory=dict)
+    ids: dict[str, str] = field(default_factory=dict)
+    """Real values of path parameters, for the generated requests."""
     answered: dict[tuple[str, str], set[int]] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
 
@@ -182,18 +195,19 @@ def csv_file(header: list[str], rows: list[list[str]]) -> bytes:
 
 
 REVENUE_HEADER = ["type", "amount", "currency", "occurred_at", "external_id"]
+MULTIPART_X = {"Content-Type": "multipart/form-data; boundary=x"}
 
 
 # --- the scenario -------------------------------------------------------------------------
 
 
-def scenario(c: Conformance, tenant: Tenant, database: Database) -> None:
+def scenario(c: Conformance, database: Database) -> None:
     """Every operation, in an order where each finds what it needs."""
     auth(c)
     source_id, manual_id = sources(c)
     revenues(c, source_id)
     workspace(c)
-    subscriptions(c, database, tenant)
+    subscriptions(c, database)
     oauth(c)
     schedule, manual = recognition(c, source_id, manual_id)
     periods(c)
@@ -203,6 +217,15 @@ def scenario(c: Conformance, tenant: Tenant, database: Database) -> None:
     uploads(c, source_id, database)
     revenue_events(c, schedule)
     distribution(c, manual)
+    c.ids.update(
+        source_id=source_id,
+        source="stripe",
+        customer_id="c1",
+        invoice_id="inv_1",
+        rs_number=manual,
+        period_id="Mar'2026",
+        name="shop",
+    )
 
 
 def auth(c: Conformance) -> None:
@@ -265,6 +288,7 @@ def revenues(c: Conformance, source_id: str) -> None:
     c.call("GET", path + "/export", 200, params={"format": "csv", "currency": "usd"})
     c.call("GET", path + "/export", 422, params={"format": "xml"})
     one = path + "/{revenue_id}"
+    c.ids["revenue_id"] = first["id"]
     c.call("GET", one, 200, path_params={"revenue_id": first["id"]})
     c.call("GET", one, 404, path_params={"revenue_id": UNKNOWN_ID})
     for method in ("PUT", "PATCH", "DELETE"):
@@ -277,7 +301,7 @@ def workspace(c: Conformance) -> None:
     c.call("PATCH", "/api/v1/workspace", 422, json={"timezone": "Mars/Olympus"})
 
 
-def subscriptions(c: Conformance, database: Database, tenant: Tenant) -> None:
+def subscriptions(c: Conformance, database: Database) -> None:
     """Seed 003: customers, plans, invoices, metrics, exchange rates."""
     c.call(
         "POST",
@@ -333,7 +357,7 @@ def subscriptions(c: Conformance, database: Database, tenant: Tenant) -> None:
     customer = "/api/v1/customers/{source}/{customer_id}"
     c.call("GET", customer, 200, path_params={"source": "stripe", "customer_id": "c1"})
     c.call("GET", customer, 404, path_params={"source": "stripe", "customer_id": "nope"})
-    run_until_idle(database, workspace_id=tenant.workspace_id)
+    run_until_idle(database, workspace_id=c.workspace_id)
     c.call("GET", customer + "/mrr", 200, path_params={"source": "stripe", "customer_id": "c1"})
     c.call("GET", customer + "/mrr", 404, path_params={"source": "nope", "customer_id": "c1"})
 
@@ -433,6 +457,7 @@ def journal(c: Conformance, source_id: str) -> None:
     c.call("GET", batches, 200, params={"status": "READY_TO_TRANSFER", "period": "2026-01"})
     c.call("GET", batches, 422, params={"status": "LOST"})
     first = listed[0]["id"]
+    c.ids["batch_id"] = listed[-1]["id"]
     one, as_csv = batches + "/{batch_id}", batches + "/{batch_id}.csv"
     c.call("GET", one, 200, path_params={"batch_id": first}, params={"pagesize": 2})
     c.call("GET", one, 404, path_params={"batch_id": UNKNOWN_ID})
@@ -532,6 +557,7 @@ def uploads(c: Conformance, source_id: str, database: Database) -> None:
     c.call("POST", path, 422, files={"file": ("odd.csv", b"colour,size\nred,9\n", "text/csv")})
     c.call("POST", path, 422, data={"template": "nope"}, files=files)
     c.call("POST", path, 415, content=b"{}", headers={"Content-Type": "application/json"})
+    c.call("POST", path, 400, content=b"[]", headers=MULTIPART_X)
     c.call("GET", path, 200, params={"status": "completed_with_errors", "target": "revenues"})
     c.call("GET", path, 422, params={"status": "lost"})
     one = path + "/{upload_id}"
@@ -539,6 +565,7 @@ def uploads(c: Conformance, source_id: str, database: Database) -> None:
     c.call("GET", one, 404, path_params={"upload_id": UNKNOWN_ID})
     errors = one + "/errors"
     ids = {"upload_id": staged["id"]}
+    c.ids["upload_id"] = staged["id"]
     c.call("GET", errors, 200, path_params=ids)
     c.call("GET", errors, 200, path_params={"upload_id": failed["id"]})
     kept = c.call("GET", errors, 200, path_params=ids, headers={"Accept": "text/csv"}).text
@@ -558,6 +585,7 @@ def uploads(c: Conformance, source_id: str, database: Database) -> None:
     c.call(
         "POST", repost, 415, path_params=ids, content=b"{}", headers={"Content-Type": "image/png"}
     )
+    c.call("POST", repost, 400, path_params=ids, content=b"[]", headers=MULTIPART_X)
     c.call("DELETE", errors, 200, path_params=ids)
     c.call("DELETE", errors, 404, path_params={"upload_id": UNKNOWN_ID})
     # An upload still being processed (the test client processes one before it answers,
@@ -592,9 +620,9 @@ def distribution(c: Conformance, manual: str) -> None:
     c.call("PUT", range_path, 422, path_params=ids, json={**days, "end_date": "2026-03-01"})
 
 
-def credentials(c: Conformance, tenant: Tenant) -> None:
-    """401 without a key and 403 with a key lacking the scope, for every operation that
-    takes a key (generated from the document, so a new route is covered at once)."""
+def credentials(c: Conformance) -> None:
+    """401 without a key or with a revoked one, and 403 with a key lacking the scope, for
+    every operation that takes a key (from the document, so a new route is covered)."""
     weak = {"read:plans": "weak_b"}
     for method, path in sorted(c.operations()):
         operation = c.operation(method, path)
@@ -608,36 +636,31 @@ def credentials(c: Conformance, tenant: Tenant) -> None:
             c.call(method, path, 403, path_params=ids, key=weak.get(scope, "weak_a"))
 
 
-@pytest.fixture
-def conformance(database: Database, client: TestClient) -> Conformance:
+@pytest.fixture(scope="module")
+def checked(database: Database, client: TestClient) -> Conformance:
+    """The scenario and the credential checks, once per database."""
     http = TestClient(client.app, raise_server_exceptions=False)
     tenant = make_tenant(database, http, "conformance")
     document = http.get("/openapi.json").json()
     http.headers.pop("Authorization")
-    c = Conformance(http, document)
+    c = Conformance(http, document, tenant.workspace_id)
     c.keys["admin"] = tenant.api_key
-    auth_headers = {"Authorization": f"Bearer {tenant.api_key}"}
+    admin = {"Authorization": f"Bearer {tenant.api_key}"}
     for name, scopes in (("weak_a", ["read:plans"]), ("weak_b", ["read:sources"])):
         body = {"name": name, "scopes": scopes}
-        response = http.post("/api/v1/api-keys", json=body, headers=auth_headers)
-        c.keys[name] = response.json()["data"]["key"]
-    revoked = http.post(
-        "/api/v1/api-keys", json={"name": "gone", "scopes": ["admin"]}, headers=auth_headers
-    ).json()["data"]
-    http.delete(f"/api/v1/api-keys/{revoked['id']}", headers=auth_headers)
+        c.keys[name] = http.post("/api/v1/api-keys", json=body, headers=admin).json()["data"]["key"]
+    body = {"name": "gone", "scopes": ["admin"]}
+    revoked = http.post("/api/v1/api-keys", json=body, headers=admin).json()["data"]
+    http.delete(f"/api/v1/api-keys/{revoked['id']}", headers=admin)
     c.keys["revoked"] = revoked["key"]
-    c.tenant = tenant  # type: ignore[attr-defined]
+    scenario(c, database)
+    credentials(c)
     return c
 
 
-def test_every_operation_answers_as_documented(
-    conformance: Conformance, database: Database
-) -> None:
-    c = conformance
-    scenario(c, c.tenant, database)  # type: ignore[attr-defined]
-    credentials(c, c.tenant)  # type: ignore[attr-defined]
+def test_every_operation_answers_as_documented(checked: Conformance) -> None:
+    c = checked
     assert not c.failures, "\n\n".join(c.failures)
-
     documented = c.operations()
     assert set(c.answered) == documented, (
         f"not called: {sorted(documented - set(c.answered))}; "
@@ -653,3 +676,69 @@ def test_every_operation_answers_as_documented(
         if any(s < 300 for s in declared) and not any(s < 300 for s in got):
             missing.append(f"{method.upper()} {path}: never succeeded")
     assert not missing, "\n".join(missing)
+
+
+GENERATED = int(os.environ.get("REVLEDGER_TEST_GENERATED", "3"))
+"""Requests generated per operation and mode (fitting the document, and not fitting it);
+set REVLEDGER_TEST_GENERATED to run more of them locally."""
+
+
+def test_generated_requests_answer_as_documented(checked: Conformance) -> None:
+    """Schemathesis generates requests from the document (a few per operation, the same
+    ones every run), with the seeded workspace's ids in the paths; every answer must be
+    documented and conform, and none may be a server error."""
+    c = checked
+    schema = schemathesis.openapi.from_dict(strict(c.document))
+    schema.app = c.http.app
+    failures: list[str] = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        if operation.method.upper() == "DELETE" and operation.path.startswith(KEEP):
+            continue  # would revoke this test's own credentials at random
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            failures += generated(operation, mode, c)
+    assert not failures, "\n\n".join(failures)
+
+
+def generated(operation: Any, mode: GenerationMode, c: Conformance) -> list[str]:
+    names = [p.name for p in operation.path_parameters]
+    fixed = {n: c.ids[n] for n in names if n in c.ids} or None
+    auth = {"Authorization": f"Bearer {c.keys['admin']}"}
+    failures: list[str] = []
+
+    @settings(
+        max_examples=GENERATED,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=operation.as_strategy(generation_mode=mode, path_parameters=fixed))
+    def send(case: Any) -> None:
+        response = case.call(headers=auth)
+        try:
+            case.validate_response(response, checks=CHECKS)
+        except (AssertionError, BaseExceptionGroup) as exc:
+            failures.append(
+                f"{mode} {case.method} {case.formatted_path} "
+                f"query={case.query} body={str(case.body)[:200]}: {_describe(exc)}"
+                f"\n    answer: {response.status_code} {response.text[:300]}"
+            )
+
+    send()
+    return failures
+
+
+def test_field_errors_may_carry_a_code(client: TestClient) -> None:
+    """A field error is `{"field", "message"}`, optionally with a machine-readable `code`."""
+    components = strict(client.get("/openapi.json").json())["components"]["schemas"]
+    validator = jsonschema.Draft202012Validator(
+        {**components["Problem"], "components": {"schemas": components}}
+    )
+    problem = {"type": "about:blank", "title": "Unprocessable Entity", "status": 422}
+    error = {"field": "amount", "message": "must be greater than 0"}
+    for errors in ([error], [{**error, "code": "greater_than"}]):
+        validator.validate({**problem, "detail": "amount: ...", "errors": errors})
+    for wrong in ({**error, "code": 7}, {"field": "amount"}, {**error, "hint": "x"}):
+        assert not validator.is_valid({**problem, "detail": "x", "errors": [wrong]}), wrong

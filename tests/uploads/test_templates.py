@@ -145,3 +145,72 @@ def test_template_scopes(tenant: Tenant) -> None:
 def test_templates_belong_to_their_workspace(tenant: Tenant, other_tenant: Tenant) -> None:
     assert tenant.http.post("/api/v1/upload-templates", json=custom()).status_code == 201
     assert other_tenant.http.get("/api/v1/upload-templates/shop-export").status_code == 404
+
+
+# --- PUT /upload-templates/{name}: its body is validated as every body is --------------
+
+
+def _field_errors(response: Any) -> list[str]:
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == 422 and body["detail"]
+    return [e["field"] for e in body["errors"]]
+
+
+def _versions(tenant: Tenant, name: str) -> int | None:
+    response = tenant.http.get(f"/api/v1/upload-templates/{name}")
+    return int(response.json()["data"]["version"]) if response.status_code == 200 else None
+
+
+def test_put_creates_then_versions_a_template(tenant: Tenant) -> None:
+    body = {k: v for k, v in custom().items() if k != "name"}
+    first = tenant.http.put("/api/v1/upload-templates/shop-export", json=body)
+    assert first.status_code == 201, first.text
+    assert (first.json()["data"]["name"], first.json()["data"]["version"]) == ("shop-export", 1)
+    same = tenant.http.put("/api/v1/upload-templates/shop-export", json=custom())
+    assert same.status_code == 200 and same.json()["data"]["version"] == 1
+    changed = tenant.http.put(
+        "/api/v1/upload-templates/shop-export", json={**body, "delimiter": ","}
+    )
+    assert changed.status_code == 201 and changed.json()["data"]["version"] == 2
+
+
+def test_put_with_a_bad_body_is_a_422_naming_the_field(tenant: Tenant) -> None:
+    """Was a 500: the body was validated by hand and pydantic's error escaped."""
+    path = "/api/v1/upload-templates/shop-export"
+    cases: list[tuple[Any, list[str]]] = [
+        ({"target": "revenues"}, ["columns"]),
+        ({**custom(), "target": "refunds"}, ["target"]),
+        ({**custom(), "columns": []}, ["columns"]),
+        ({**custom(), "columns": [{"header": "", "field": "amount"}]}, ["columns.0.header"]),
+        ({**custom(), "delimiter": ";;", "colour": "red"}, ["delimiter", "colour"]),
+        ({**custom(), "decimal_separator": 1}, ["decimal_separator"]),
+        ({**custom(), "name": None}, ["name"]),
+        ({**custom(), "name": ""}, ["name"]),
+        (["not", "an", "object"], ["body"]),
+        ("shop", ["body"]),
+    ]
+    for body, fields in cases:
+        assert sorted(_field_errors(tenant.http.put(path, json=body))) == sorted(fields), body
+    invalid_json = tenant.http.put(
+        path, content=b'{"target": ', headers={"Content-Type": "application/json"}
+    )
+    assert _field_errors(invalid_json)
+    assert _versions(tenant, "shop-export") is None, "nothing was written"
+
+
+def test_put_names_the_path_and_keeps_its_checks(tenant: Tenant) -> None:
+    path = "/api/v1/upload-templates/shop-export"
+    assert _field_errors(tenant.http.put(path, json=custom(name="other"))) == ["name"]
+    assert _field_errors(tenant.http.put("/api/v1/upload-templates/bad name", json=custom())) == [
+        "name"
+    ]
+    builtin = {k: v for k, v in custom().items() if k != "name"}
+    assert _field_errors(tenant.http.put("/api/v1/upload-templates/revenues", json=builtin)) == [
+        "name"
+    ]
+    unknown_field = custom(columns=[{"header": "X", "field": "colour"}])
+    assert _field_errors(tenant.http.put(path, json=unknown_field))
+    assert _versions(tenant, "shop-export") is None
+    assert _versions(tenant, "other") is None

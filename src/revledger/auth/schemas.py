@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -46,6 +47,6 @@ class ApiKeyListEnvelope(BaseModel):
 
 
 class Ping(BaseModel):
-    status: str = "ok"
-    service: str = "revledger"
+    status: Literal["ok"]
+    service: Literal["revledger"]
     workspace_id: str

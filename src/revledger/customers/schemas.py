@@ -5,6 +5,8 @@ Requests are read item by item (kit/items.py), since a bad item must not fail th
 
 from __future__ import annotations
 
+import datetime as dt
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -50,8 +52,8 @@ class SubscriptionOut(BaseModel):
     plan_id: str | None
     status: Literal["active", "churned", "future"]
     mrr: int = Field(description="Monthly value today, minor units of the reporting currency")
-    start_date: str
-    end_date: str | None
+    start_date: date
+    end_date: date
 
 
 class CustomerDetail(CustomerOut):
@@ -66,12 +68,18 @@ class CustomerEnvelope(BaseModel):
 
 
 class MrrPoint(BaseModel):
-    date: str
-    mrr: int
-    type: str
-    amount: int
+    date: dt.date
+    mrr: int = Field(description="The customer's MRR after the change")
+    type: Literal["new", "expansion", "contraction", "churn", "reactivation"]
+    amount: int = Field(description="The change")
+
+
+class CustomerMrrMeta(BaseModel):
+    currency: str = Field(description="The reporting currency")
+    source_id: str
+    customer_id: str
 
 
 class CustomerMrr(BaseModel):
     data: list[MrrPoint]
-    meta: dict[str, Any]
+    meta: CustomerMrrMeta

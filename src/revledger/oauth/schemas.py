@@ -62,7 +62,7 @@ class TokenForm(BaseModel):
 
 class TokenResponse(BaseModel):
     access_token: str
-    token_type: Literal["Bearer"] = "Bearer"
+    token_type: Literal["Bearer"]
     expires_in: int = Field(examples=[1800], description="Seconds until the token expires.")
     scope: str = Field(description="The token's scopes, space-separated.")
 

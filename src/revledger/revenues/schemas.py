@@ -15,12 +15,14 @@ from pydantic import (
     WithJsonSchema,
     field_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from revledger.kit.currencies import parse_currency
 from revledger.kit.money import parse_amount
 from revledger.kit.pagination import PageMeta
 from revledger.kit.text import Text
 from revledger.kit.timeutil import parse_rfc3339
+from revledger.openapi import Problem, omittable
 
 RevenueType = Literal["sale", "refund", "adjustment"]
 REVENUE_TYPES: tuple[str, ...] = ("sale", "refund", "adjustment")
@@ -136,8 +138,8 @@ class RevenueEnvelope(BaseModel):
 class RevenueCreated(BaseModel):
     data: RevenueOut
     outcome: Literal["created", "skipped_duplicate"]
-    mismatched_fields: list[str] | None = Field(
-        default=None, description="On a duplicate whose payload differs from the stored record"
+    mismatched_fields: list[str] | SkipJsonSchema[None] = omittable(
+        "Only on a duplicate whose payload differs from the stored record"
     )
 
 
@@ -149,15 +151,18 @@ class RevenueList(BaseModel):
 class BatchItem(BaseModel):
     index: int
     success: bool
-    status: int
-    response: dict[str, Any]
+    status: int = Field(description="What a single POST of the record would answer")
+    response: RevenueCreated | Problem = Field(
+        description="What a single POST of the record would answer: the record (201, or "
+        "200 for a duplicate), or the problem details of a 422"
+    )
 
 
 class BatchMeta(BaseModel):
     processed: int
     succeeded: int
     failed: int
-    limit: int = MAX_BATCH
+    limit: int = Field(description=f"The most records a batch takes ({MAX_BATCH})")
 
 
 class BatchResult(BaseModel):

@@ -50,6 +50,7 @@ StatusParam = Literal[
     "received", "pre_staging", "staging", "completed", "completed_with_errors", "failed"
 ]
 CSV_TYPES = ("text/csv", "text/plain", "application/csv", "application/octet-stream")
+MALFORMED = "A multipart/form-data body that cannot be parsed"
 
 _FILE_BODY = {
     "requestBody": {
@@ -114,7 +115,7 @@ def put_template(
 ) -> JSONOut:
     """The body is validated as POST's (a 422 names each bad field); `name` may be left
     out of it, and must otherwise be the path's."""
-    if body.name is not None and body.name != name:
+    if "name" in body.model_fields_set and body.name != name:
         raise field_error("name", "must be the name in the path")
     payload = {**body.model_dump(mode="python"), "name": name}
     template, created = service.save_template(session, principal.workspace_id, payload)
@@ -211,6 +212,7 @@ def _headers_do_not_fit(exc: service.HeadersDoNotFit) -> Response:
     status_code=202,
     response_model=UploadEnvelope,
     responses={
+        400: problem_response(400, MALFORMED),
         **responses(401, 403, 409),
         422: problem_response(
             422,
@@ -357,6 +359,7 @@ def _errors_csv(db: Database, upload_id: str, workspace_id: str) -> Iterator[str
     "/uploads/{upload_id}/errors/repost",
     response_model=RepostEnvelope,
     responses={
+        400: problem_response(400, MALFORMED),
         **responses(401, 403, 404, 409, 422),
         415: problem_response(415, "Neither multipart/form-data nor text/csv"),
     },

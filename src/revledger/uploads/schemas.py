@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from pydantic.json_schema import SkipJsonSchema
 
 from revledger.kit.pagination import PageMeta
 from revledger.kit.text import Text
+from revledger.openapi import omittable
 
 Target = Literal["revenues", "customers", "plans", "invoices"]
 Status = Literal[
@@ -56,11 +56,12 @@ class TemplateIn(BaseModel):
 
 
 class TemplatePut(TemplateIn):
-    """The body of PUT /upload-templates/{name}: `name`, when given, is the path's."""
+    """The body of PUT /upload-templates/{name}: `name` may be left out (it is the
+    path's); when given, it must be the path's."""
 
-    name: Text | SkipJsonSchema[None] = Field(  # type: ignore[assignment]
-        default=None, min_length=1, max_length=TEMPLATE_NAME_LENGTH, pattern=TEMPLATE_NAME
-    )
+    name: Annotated[
+        Text, Field(min_length=1, max_length=TEMPLATE_NAME_LENGTH, pattern=TEMPLATE_NAME)
+    ] = omittable()
 
 
 class ColumnOut(BaseModel):

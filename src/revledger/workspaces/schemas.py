@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
@@ -34,7 +35,7 @@ class WorkspaceOut(BaseModel):
     name: str
     timezone: str
     reporting_currency: str
-    created_at: str
+    created_at: datetime
 
 
 class WorkspaceEnvelope(BaseModel):
