@@ -446,7 +446,7 @@ def units(text: str) -> int:
 
 def compare_waterfall(api: dict[str, Any], ref: dict[str, Any]) -> list[str]:
     """Differences between the API's report and the reference, in ledger units."""
-    from revledger.recognition.rules import period_name
+    from revledger.kit.calendar import period_name
 
     problems: list[str] = []
     names = {p: period_name(p) for p in ref["periods"]}

@@ -490,8 +490,8 @@ def profile_in_process(
 ) -> list[str]:
     """`revledger import`'s local path (create_upload, then jobs.process) in this process
     under cProfile, in a new workspace of the bench database; report lines."""
-    os.environ["REVLEDGER_UPLOAD_DIR"] = str(upload_dir)
     from revledger.auth.service import Principal, create_workspace
+    from revledger.config import Settings
     from revledger.db import Database
     from revledger.sources.schemas import RevenueSourceCreate
     from revledger.sources.service import create as create_source
@@ -511,7 +511,7 @@ def profile_in_process(
         principal = Principal(workspace.id, "bench", frozenset({"admin"}))
 
         def run(profiler: cProfile.Profile | None, path: Path) -> tuple[str, dict[str, Any], float]:
-            directory = files.upload_dir(db.url)
+            directory = files.upload_dir(Settings(database_url=db.url, upload_dir=upload_dir))
             t0 = time.perf_counter()
             if profiler is not None:
                 profiler.enable()
