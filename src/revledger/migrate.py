@@ -25,6 +25,7 @@ from revledger.invoices.service import post_recognition as post_invoice_recognit
 from revledger.kit.timeutil import utcnow
 from revledger.periods.models import RecognitionCounter
 from revledger.recognition import service as recognition
+from revledger.recognition.records import PostedRevenue
 from revledger.revenues.models import Revenue
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -76,7 +77,8 @@ def backfill(db: Database, chunk: int = CHUNK) -> int:
             for rows in _chunks(
                 session, REVENUES, REVENUES.c.occurred_at, REVENUES.c.id, workspace_id, chunk
             ):
-                recognition.post_revenues(session, workspace_id, rows, utcnow())
+                records = cast(list[PostedRevenue], rows)  # whole rows of revenues
+                recognition.post_revenues(session, workspace_id, records, utcnow())
     return len(pending)
 
 

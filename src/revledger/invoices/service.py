@@ -11,7 +11,7 @@ transaction, so a rollback drops the marks with the data.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from sqlalchemy.orm import Session
@@ -36,6 +36,7 @@ from revledger.kit.timeutil import (
 )
 from revledger.plans import repository as plans
 from revledger.recognition import service as recognition
+from revledger.recognition.records import PostedInvoice
 from revledger.sources import repository as sources
 from revledger.sources.service import checked_ref, require
 
@@ -326,4 +327,12 @@ def post_recognition(
     transaction), with the stored cancellations their subscriptions may meet."""
     customers = {i["customer_pk"] for i in inserted if i["type"] == "subscription"}
     stored = repository.cancellations_of(session, workspace_id, customers)
-    recognition.post_invoices(session, workspace_id, inserted, replaced, now, stored)
+    # the rows are untyped RowDicts holding every column of an invoice: PostedInvoice's too
+    recognition.post_invoices(
+        session,
+        workspace_id,
+        cast(list[PostedInvoice], inserted),
+        cast(list[tuple[PostedInvoice, PostedInvoice]], replaced),
+        now,
+        cast(list[PostedInvoice], stored),
+    )

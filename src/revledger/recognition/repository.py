@@ -6,13 +6,21 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, and_, bindparam, func, select, update
+from sqlalchemy import Executable, Row, Table, and_, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from revledger.kit.calendar import OPEN_ENDED
+from revledger.kit.items import RowDict
 from revledger.kit.sql import in_list, insert_rows
 from revledger.plans.models import Plan
 from revledger.recognition.models import RevenueEvent, RevenueItem, RevenueSchedule
+from revledger.recognition.records import (
+    EventRow,
+    ItemRow,
+    ScheduleFilters,
+    ScheduleRow,
+    Totals,
+)
 from revledger.sources.models import RevenueSource
 
 SCHEDULES = cast(Table, RevenueSchedule.__table__)
@@ -22,11 +30,28 @@ SOURCES = cast(Table, RevenueSource.__table__)
 PLANS = cast(Table, Plan.__table__)
 
 
-def insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    insert_rows(session, table, rows)
+# The TypedDict rows are plain dicts holding exactly their table's columns, which is
+# what kit.sql.insert_rows takes (as untyped `RowDict`s).
 
 
-def update_schedules(session: Session, rows: Iterable[dict[str, Any]]) -> None:
+def insert_schedules(session: Session, rows: list[ScheduleRow]) -> None:
+    insert_rows(session, SCHEDULES, cast(list[RowDict], rows))
+
+
+def insert_events(session: Session, rows: list[EventRow]) -> None:
+    insert_rows(session, EVENTS, cast(list[RowDict], rows))
+
+
+def insert_items(session: Session, rows: list[ItemRow]) -> None:
+    insert_rows(session, ITEMS, cast(list[RowDict], rows))
+
+
+def _schedules(session: Session, stmt: Executable) -> list[ScheduleRow]:
+    """The rows of a `select(SCHEDULES)`, as dicts (the posting code changes them)."""
+    return cast(list[ScheduleRow], [dict(r._mapping) for r in session.execute(stmt)])
+
+
+def update_schedules(session: Session, rows: Iterable[ScheduleRow]) -> None:
     params = [
         {
             "b_pk": r["pk"],
@@ -71,31 +96,33 @@ def plan_rules(session: Session, plan_pks: set[str]) -> dict[str, str | None]:
     return {r.pk: r.recognition_rule for r in rows}
 
 
-def by_origin(session: Session, workspace_id: str, origin: str, pks: list[str]) -> list[Row[Any]]:
+def by_origin(
+    session: Session, workspace_id: str, origin: str, pks: list[str]
+) -> list[ScheduleRow]:
     if not pks:
         return []
-    return list(
-        session.execute(
-            select(SCHEDULES).where(
-                SCHEDULES.c.workspace_id == workspace_id,
-                SCHEDULES.c.origin == origin,
-                in_list(session, SCHEDULES.c.origin_pk, pks),
-            )
-        )
+    return _schedules(
+        session,
+        select(SCHEDULES).where(
+            SCHEDULES.c.workspace_id == workspace_id,
+            SCHEDULES.c.origin == origin,
+            in_list(session, SCHEDULES.c.origin_pk, pks),
+        ),
     )
 
 
 def by_subscriptions(
     session: Session, workspace_id: str, keys: set[tuple[str, str]]
-) -> list[Row[Any]]:
+) -> list[ScheduleRow]:
     """Subscription-invoice schedules of these (source id, subscription id)s."""
-    out: list[Row[Any]] = []
+    out: list[ScheduleRow] = []
     by_source: dict[str, list[str]] = {}
     for source_id, subscription_id in keys:
         by_source.setdefault(source_id, []).append(subscription_id)
     for source_id, subscriptions in sorted(by_source.items()):
         out.extend(
-            session.execute(
+            _schedules(
+                session,
                 select(SCHEDULES)
                 .where(
                     SCHEDULES.c.workspace_id == workspace_id,
@@ -104,7 +131,7 @@ def by_subscriptions(
                     SCHEDULES.c.origin == "invoice",
                     SCHEDULES.c.kind == "subscription",
                 )
-                .order_by(SCHEDULES.c.number)
+                .order_by(SCHEDULES.c.number),
             )
         )
     return out
@@ -112,12 +139,13 @@ def by_subscriptions(
 
 def one_time_of_customers(
     session: Session, workspace_id: str, keys: set[tuple[str, str]]
-) -> list[Row[Any]]:
+) -> list[ScheduleRow]:
     """One-time-invoice schedules of these (source id, customer id)s."""
-    out: list[Row[Any]] = []
+    out: list[ScheduleRow] = []
     for source_id, customer_id in sorted(keys):
         out.extend(
-            session.execute(
+            _schedules(
+                session,
                 select(SCHEDULES)
                 .where(
                     SCHEDULES.c.workspace_id == workspace_id,
@@ -126,7 +154,7 @@ def one_time_of_customers(
                     SCHEDULES.c.origin == "invoice",
                     SCHEDULES.c.kind == "one-time",
                 )
-                .order_by(SCHEDULES.c.number)
+                .order_by(SCHEDULES.c.number),
             )
         )
     return out
@@ -146,12 +174,13 @@ def undistributed(session: Session, schedule_pks: list[str]) -> dict[str, int]:
     return {r[0]: int(r[1]) for r in rows}
 
 
-def schedule_by_number(session: Session, workspace_id: str, number: int) -> Row[Any] | None:
-    return session.execute(
+def schedule_by_number(session: Session, workspace_id: str, number: int) -> ScheduleRow | None:
+    row = session.execute(
         select(SCHEDULES).where(
             SCHEDULES.c.workspace_id == workspace_id, SCHEDULES.c.number == number
         )
     ).first()
+    return None if row is None else cast(ScheduleRow, dict(row._mapping))
 
 
 def events_page(session: Session, schedule_pk: str, offset: int, limit: int) -> list[Row[Any]]:
@@ -181,11 +210,11 @@ def items_of_events(session: Session, event_pks: list[str]) -> list[Row[Any]]:
 def schedules_page(
     session: Session,
     workspace_id: str,
-    filters: dict[str, Any],
+    filters: ScheduleFilters,
     period: date | None,
     offset: int,
     limit: int,
-) -> tuple[list[Row[Any]], int]:
+) -> tuple[list[ScheduleRow], int]:
     conditions = [SCHEDULES.c.workspace_id == workspace_id]
     for name, value in filters.items():
         if value is not None:
@@ -197,20 +226,19 @@ def schedules_page(
         conditions.append(SCHEDULES.c.pk.in_(touching))
     where = and_(*conditions)
     total = session.scalar(select(func.count()).select_from(SCHEDULES).where(where)) or 0
-    rows = list(
-        session.execute(
-            select(SCHEDULES).where(where).order_by(SCHEDULES.c.number).offset(offset).limit(limit)
-        )
+    rows = _schedules(
+        session,
+        select(SCHEDULES).where(where).order_by(SCHEDULES.c.number).offset(offset).limit(limit),
     )
     return rows, int(total)
 
 
-def totals_of(
-    session: Session, schedule_pks: list[str], through: date
-) -> dict[str, dict[str, int]]:
+def totals_of(session: Session, schedule_pks: list[str], through: date) -> dict[str, Totals]:
     """Per schedule: recognized (items in periods up to the one starting on `through`),
     scheduled later, and undistributed (Open-Ended)."""
-    out = {pk: {"recognized": 0, "later": 0, "undistributed": 0} for pk in schedule_pks}
+    out: dict[str, Totals] = {
+        pk: {"recognized": 0, "later": 0, "undistributed": 0} for pk in schedule_pks
+    }
     if not schedule_pks:
         return out
     rows = session.execute(

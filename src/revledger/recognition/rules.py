@@ -9,10 +9,15 @@ Rules (issue 4, Zuora's recognition models):
   API distributes it.
 Every share but the last is rounded half-up to the currency's minor unit and the last
 takes the rest (kit.rounding.split_exact), so the parts sum exactly to the amount.
+
+Schedules and events are shown by number: `RS-00000001`, `RE-00000001`
+(`schedule_number`, `event_number`; `parse_schedule_number`, `parse_event_number` read
+them back).
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from revledger.kit.calendar import month_start, months_between, next_month
@@ -55,3 +60,42 @@ def kept_before(rule: str, amount: int, start: date, end: date, cut: date, quant
     shares = spread(rule, amount, start, end, quantum)
     # monthly: every month the part before the cut touches keeps its whole share
     return sum(v for m, v in shares.items() if m < cut)
+
+
+# --- numbers ------------------------------------------------------------------------------
+
+
+def schedule_number(number: int) -> str:
+    """A schedule's number as shown: `RS-00000001`."""
+    return f"RS-{number:08d}"
+
+
+def event_number(number: int) -> str:
+    """An event's number as shown: `RE-00000001`."""
+    return f"RE-{number:08d}"
+
+
+def parse_schedule_number(text: str, *, loose: bool = False) -> int | None:
+    """The number `schedule_number` wrote, or None when `text` is not one.
+
+    Exact by default (`RS-` and eight digits, as in a schedule's path). `loose` also
+    takes any case, 1 to 15 digits and surrounding whitespace (`rs-42 `), as the
+    journal's filters do."""
+    return _parse_number("RS", text, loose)
+
+
+def parse_event_number(text: str, *, loose: bool = False) -> int | None:
+    """The number `event_number` wrote, or None; `loose` as in `parse_schedule_number`."""
+    return _parse_number("RE", text, loose)
+
+
+_LOOSE_NUMBER = {prefix: re.compile(rf"{prefix}-(\d{{1,15}})", re.I) for prefix in ("RS", "RE")}
+
+
+def _parse_number(prefix: str, text: str, loose: bool) -> int | None:
+    if loose:
+        match = _LOOSE_NUMBER[prefix].fullmatch(text.strip())
+        return int(match.group(1)) if match else None
+    if len(text) == 11 and text.startswith(f"{prefix}-") and text[3:].isdigit():
+        return int(text[3:])
+    return None

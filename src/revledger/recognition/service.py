@@ -9,13 +9,14 @@ are gap-free and no period closes while an event is put into it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, NotRequired, TypedDict, Unpack
 
 import orjson
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from revledger.accounts import service as gl_accounts
@@ -46,7 +47,25 @@ from revledger.kit.timeutil import get_zone, parse_date, utcnow
 from revledger.periods import repository as periods
 from revledger.periods.service import Calendar, load_calendar, save_calendar
 from revledger.recognition import repository
-from revledger.recognition.rules import MAX_PERIODS, kept_before, spread
+from revledger.recognition.records import (
+    EventRow,
+    ItemRow,
+    PostedInvoice,
+    PostedRevenue,
+    ScheduleFields,
+    ScheduleFilters,
+    ScheduleRow,
+    Totals,
+)
+from revledger.recognition.rules import (
+    MAX_PERIODS,
+    event_number,
+    kept_before,
+    parse_schedule_number,
+    schedule_number,
+    spread,
+)
+from revledger.recognition.schemas import DateRange, PeriodAmount
 from revledger.sources.service import require as require_source
 
 POSTED = "Invoice Posted"
@@ -54,14 +73,6 @@ ADJUSTED = "Invoice Item Adjustment Created"
 CANCELED = "Invoice Canceled"
 DISTRIBUTED = "Revenue Distributed"
 SCHEDULED_INVOICES = ("subscription", "one-time")
-
-
-def schedule_number(number: int) -> str:
-    return f"RS-{number:08d}"
-
-
-def event_number(number: int) -> str:
-    return f"RE-{number:08d}"
 
 
 @dataclass
@@ -74,17 +85,17 @@ class Posting:
     calendar: Calendar
     last_schedule: int
     last_event: int
-    schedules: list[dict[str, Any]] = field(default_factory=list)
-    events: list[dict[str, Any]] = field(default_factory=list)
-    items: list[dict[str, Any]] = field(default_factory=list)
-    changed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    schedules: list[ScheduleRow] = field(default_factory=list)
+    events: list[EventRow] = field(default_factory=list)
+    items: list[ItemRow] = field(default_factory=list)
+    changed: dict[str, ScheduleRow] = field(default_factory=dict)
 
     def local(self, moment: datetime) -> date:
         return moment.astimezone(self.zone).date()
 
-    def schedule(self, **fields: Any) -> dict[str, Any]:
+    def schedule(self, **fields: Unpack[ScheduleFields]) -> ScheduleRow:
         self.last_schedule += 1
-        row = {
+        row: ScheduleRow = {
             "pk": new_id(),
             "workspace_id": self.workspace_id,
             "number": self.last_schedule,
@@ -96,7 +107,7 @@ class Posting:
 
     def event(
         self,
-        schedule: dict[str, Any],
+        schedule: ScheduleRow,
         event_type: str,
         amount: int,
         event_date: date,
@@ -104,7 +115,7 @@ class Posting:
         recognition: tuple[date, date] | None,
         notes: str | None,
         difference: bool = False,
-    ) -> dict[str, Any] | None:
+    ) -> EventRow | None:
         """Add an event whose items are `shares` (month start or OPEN_ENDED -> amount),
         each moved to the first open period when its own is closed: one item per period
         the event touches, even one whose share rounds to zero. A `difference` event
@@ -121,7 +132,7 @@ class Posting:
         billed = self.calendar.place(month_start(event_date))
         self.calendar.need([billed, *(p for p in placed if p != OPEN_ENDED)], self.now)
         self.last_event += 1
-        event = {
+        event: EventRow = {
             "pk": new_id(),
             "workspace_id": self.workspace_id,
             "number": self.last_event,
@@ -153,9 +164,9 @@ class Posting:
 
     def save(self, session: Session) -> None:
         save_calendar(session, self.calendar)
-        repository.insert(session, repository.SCHEDULES, self.schedules)
-        repository.insert(session, repository.EVENTS, self.events)
-        repository.insert(session, repository.ITEMS, self.items)
+        repository.insert_schedules(session, self.schedules)
+        repository.insert_events(session, self.events)
+        repository.insert_items(session, self.items)
         new = {s["pk"] for s in self.schedules}
         repository.update_schedules(
             session, [row for pk, row in self.changed.items() if pk not in new]
@@ -175,7 +186,7 @@ def _quantum(currency: str) -> int:
     return ledger_quantum(minor_unit(currency))
 
 
-def _recognition_span(schedule: dict[str, Any]) -> tuple[date, date] | None:
+def _recognition_span(schedule: ScheduleRow) -> tuple[date, date] | None:
     """Zuora's recognitionStart/End (inclusive end) of a schedule's current range."""
     if schedule["rule"] == "manual":
         return None
@@ -185,7 +196,7 @@ def _recognition_span(schedule: dict[str, Any]) -> tuple[date, date] | None:
     return (start, date.fromordinal(end.toordinal() - 1))
 
 
-def _shares(schedule: dict[str, Any], amount: int) -> dict[date, int]:
+def _shares(schedule: ScheduleRow, amount: int) -> dict[date, int]:
     """How `amount` of this schedule spreads under its rule (manual: all Open-Ended)."""
     if schedule["rule"] == "manual":
         return {OPEN_ENDED: amount}
@@ -204,10 +215,10 @@ def _shares(schedule: dict[str, Any], amount: int) -> dict[date, int]:
 def post_invoices(
     session: Session,
     workspace_id: str,
-    inserted: Iterable[dict[str, Any]],
-    replaced: list[tuple[dict[str, Any], dict[str, Any]]],
+    inserted: Iterable[PostedInvoice],
+    replaced: Sequence[tuple[PostedInvoice, PostedInvoice]],
     now: datetime,
-    stored_cancellations: list[dict[str, Any]],
+    stored_cancellations: Sequence[PostedInvoice],
 ) -> None:
     """Schedules and events for an invoice import: `inserted` are new invoice rows,
     `replaced` (stored row, new row) the updated ones, in request order.
@@ -225,13 +236,13 @@ def post_invoices(
         {(r["source_id"], r["plan_pk"]) for r in [*new, *(n for _, n in replaced)]},
         now,
     )
-    schedules: dict[str, dict[str, Any]] = {}  # invoice pk -> schedule (this request's view)
+    schedules: dict[str, ScheduleRow] = {}  # invoice pk -> schedule (this request's view)
     for row in repository.by_origin(
         session, workspace_id, "invoice", sorted({old["pk"] for old, _ in replaced})
     ):
-        schedules[row.origin_pk] = dict(row._mapping)
+        schedules[row["origin_pk"]] = row
 
-    def create(invoice: dict[str, Any]) -> None:
+    def create(invoice: PostedInvoice) -> None:
         schedule = _invoice_schedule(posting, invoice, rules, accounts)
         schedules[invoice["pk"]] = schedule
         posting.event(
@@ -244,7 +255,7 @@ def post_invoices(
             f"Invoice {invoice['external_id']} posted (version {invoice.get('version', 1)})",
         )
 
-    cancellations: list[dict[str, Any]] = []
+    cancellations: list[PostedInvoice] = []
     for invoice in new:
         if invoice["type"] in SCHEDULED_INVOICES:
             create(invoice)
@@ -267,18 +278,27 @@ def post_invoices(
     posting.save(session)
 
 
-def _invoice_rules(session: Session, invoices: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    """The recognition rules the invoices of one posting name, by source id and plan pk."""
+
+    sources: dict[str, str | None]
+    plans: dict[str, str | None]
+
+
+def _invoice_rules(session: Session, invoices: list[PostedInvoice]) -> _Rules:
     sources = repository.source_rules(session, {i["source_id"] for i in invoices})
     plans = repository.plan_rules(session, {i["plan_pk"] for i in invoices if i["plan_pk"]})
-    return {"sources": sources, "plans": plans}
+    return _Rules(sources, plans)
 
 
 def _rule_and_range(
-    posting: Posting, invoice: dict[str, Any], rules: dict[str, dict[str, Any]]
+    posting: Posting, invoice: PostedInvoice, rules: _Rules
 ) -> tuple[str, date, date]:
-    rule = (rules["plans"].get(invoice["plan_pk"]) if invoice["plan_pk"] else None) or rules[
-        "sources"
-    ].get(invoice["source_id"])
+    plan_pk = invoice["plan_pk"]
+    rule = (rules.plans.get(plan_pk) if plan_pk else None) or rules.sources.get(
+        invoice["source_id"]
+    )
     start, end = posting.local(invoice["start_date"]), posting.local(invoice["end_date"])
     day = posting.local(invoice["date"])
     if rule is None:
@@ -294,11 +314,11 @@ def _rule_and_range(
 
 def _invoice_schedule(
     posting: Posting,
-    invoice: dict[str, Any],
-    rules: dict[str, dict[str, Any]],
+    invoice: PostedInvoice,
+    rules: _Rules,
     accounts: dict[tuple[str, str | None], str],
     amount: int | None = None,
-) -> dict[str, Any]:
+) -> ScheduleRow:
     """A new schedule for `invoice`, of its amount (negative for a refund) unless
     `amount` is given."""
     rule, start, end = _rule_and_range(posting, invoice, rules)
@@ -329,10 +349,10 @@ def _invoice_schedule(
 
 def _adjust(
     posting: Posting,
-    schedule: dict[str, Any],
-    old: dict[str, Any],
-    new: dict[str, Any],
-    rules: dict[str, dict[str, Any]],
+    schedule: ScheduleRow,
+    old: PostedInvoice,
+    new: PostedInvoice,
+    rules: _Rules,
 ) -> None:
     """An updated invoice: one `Invoice Item Adjustment Created` event carrying the
     difference. Same rule and dates: the difference is spread by the rule; otherwise the
@@ -344,7 +364,13 @@ def _adjust(
         rule = "manual"
     amount = minor_to_ledger(new["amount_cents"], minor_unit(schedule["currency"]))
     difference = amount - schedule["amount"]
-    target = {**schedule, "rule": rule, "start_date": start, "end_date": end, "amount": amount}
+    target: ScheduleRow = {
+        **schedule,
+        "rule": rule,
+        "start_date": start,
+        "end_date": end,
+        "amount": amount,
+    }
     same_spread = (rule, start, end) == (
         schedule["rule"],
         schedule["start_date"],
@@ -375,9 +401,9 @@ def _adjust(
 def _cancel(
     session: Session,
     posting: Posting,
-    invoices: list[dict[str, Any]],
-    schedules: dict[str, dict[str, Any]],
-    rules: dict[str, dict[str, Any]],
+    invoices: list[PostedInvoice],
+    schedules: dict[str, ScheduleRow],
+    rules: _Rules,
     accounts: dict[tuple[str, str | None], str],
     replay: bool = False,
 ) -> None:
@@ -393,10 +419,10 @@ def _cancel(
         (i["source_id"], i["subscription_id"]) for i in invoices if i["subscription_id"]
     }
     for row in repository.by_subscriptions(session, posting.workspace_id, subscription_keys):
-        known.setdefault(row.origin_pk, dict(row._mapping))
+        known.setdefault(row["origin_pk"], row)
     customer_keys = {(i["source_id"], i["customer_id"]) for i in invoices if i["type"] == "refund"}
     for row in repository.one_time_of_customers(session, posting.workspace_id, customer_keys):
-        known.setdefault(row.origin_pk, dict(row._mapping))
+        known.setdefault(row["origin_pk"], row)
     manual = [s["pk"] for s in known.values() if s["rule"] == "manual"]
     open_ended = repository.undistributed(session, manual)
     for s in posting.schedules:
@@ -462,7 +488,7 @@ def _cancel(
 
 def _reverse_from(
     posting: Posting,
-    schedule: dict[str, Any],
+    schedule: ScheduleRow,
     cut: date,
     note: str,
     open_ended: dict[str, int],
@@ -484,7 +510,7 @@ def _reverse_from(
     if kept == amount:
         return
     before = _shares(schedule, amount)
-    target = {**schedule, "end_date": max(start, cut), "amount": kept}
+    target: ScheduleRow = {**schedule, "end_date": max(start, cut), "amount": kept}
     after = _shares(target, kept) if kept else {}
     shares = dict(after)
     for month, value in before.items():
@@ -498,7 +524,7 @@ def _reverse_from(
 
 
 def post_revenues(
-    session: Session, workspace_id: str, records: list[dict[str, Any]], now: datetime
+    session: Session, workspace_id: str, records: Sequence[PostedRevenue], now: datetime
 ) -> None:
     """One schedule and one `Invoice Posted` event per new revenue record: recognized on
     its `occurred_at` date (rule `on_date`), or held Open-Ended when its source's rule is
@@ -552,13 +578,13 @@ def distribute(
     number: str,
     shares: dict[date, int] | None,
     date_range: tuple[date, date] | None,
-) -> dict[str, Any]:
+) -> str | None:
     """A `Revenue Distributed` event on a manual schedule: amounts per period (or spread
-    by day over a date range, inclusive end), taken out of Open-Ended."""
+    by day over a date range, inclusive end), taken out of Open-Ended. Returns the
+    event's number, or None when nothing moved."""
     now = utcnow()
     posting = _begin(session, workspace_id, now)
-    row = _schedule_row(session, workspace_id, number)
-    schedule = dict(row._mapping)
+    schedule = _schedule_row(session, workspace_id, number)
     if schedule["rule"] != "manual":
         raise field_error(
             "rule",
@@ -594,10 +620,10 @@ def distribute(
         "Distributed by the API",
     )
     posting.save(session)
-    return {"number": event_number(event["number"]) if event else None}
+    return event_number(event["number"]) if event else None
 
 
-def _schedule_row(session: Session, workspace_id: str, number: str) -> Any:
+def _schedule_row(session: Session, workspace_id: str, number: str) -> ScheduleRow:
     parsed = parse_schedule_number(number)
     row = None if parsed is None else repository.schedule_by_number(session, workspace_id, parsed)
     if row is None:
@@ -605,51 +631,127 @@ def _schedule_row(session: Session, workspace_id: str, number: str) -> Any:
     return row
 
 
-def parse_schedule_number(text: str) -> int | None:
-    if len(text) == 11 and text.startswith("RS-") and text[3:].isdigit():
-        return int(text[3:])
-    return None
-
-
 # --- reading ------------------------------------------------------------------------------
 
 SEED_PAGE_SIZE = 300
+
+
+class ScheduleOrigin(TypedDict):
+    """The wire shape of `schemas.ScheduleOrigin`."""
+
+    type: str
+    id: str
+    record_id: str | None
+    source_id: str
+    kind: str
+
+
+class ScheduleOut(TypedDict):
+    """A schedule as the API shows it (the wire shape of `schemas.ScheduleOut`)."""
+
+    number: str
+    origin: ScheduleOrigin
+    customer_id: str | None
+    subscription_id: str | None
+    plan_id: str | None
+    product_id: str | None
+    currency: str
+    rule: str
+    recognition_start: str | None
+    recognition_end: str | None
+    amount: str
+    recognized: str
+    deferred: str
+    undistributed: str
+    as_of: str
+    created_at: datetime
+
+
+class ScheduleList(TypedDict):
+    """The wire shape of `schemas.ScheduleList`."""
+
+    data: list[ScheduleOut]
+    meta: dict[str, Any]
+    """kit.pagination.page_meta (`schemas.PageMeta`)."""
+
+
+class DistributedSchedule(ScheduleOut):
+    """The wire shape of `schemas.DistributedSchedule`: the schedule after a
+    distribution, with the event it made."""
+
+    event: str | None
+
+
+class RevenueItemOut(TypedDict):
+    """Seed 004's revenue item (the wire shape of `schemas.RevenueItemOut`)."""
+
+    accountingPeriodName: str
+    isAccountingPeriodClosed: bool
+    amount: orjson.Fragment
+    currency: str
+    accountingPeriodStartDate: str
+    accountingPeriodEndDate: str | None
+
+
+class RevenueEventOut(TypedDict):
+    """Seed 004's revenue event (the wire shape of `schemas.RevenueEventOut`)."""
+
+    number: str
+    currency: str
+    notes: str | None
+    accountId: str | None
+    subscriptionId: str | None
+    subscriptionChargeId: str
+    productChargeId: str | None
+    createdOn: str
+    eventType: str
+    recognitionStart: str | None
+    recognitionEnd: str | None
+    revenueItems: list[RevenueItemOut]
+
+
+class RevenueEventsPage(TypedDict):
+    """Seed 004's answer (the wire shape of `schemas.RevenueEventsPage`)."""
+
+    revenueEventDetails: list[RevenueEventOut]
+    nextPage: NotRequired[str]
+    success: Literal[True]
 
 
 def _created_on(moment: datetime, zone: tzinfo) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _number(units: int) -> Any:
+def _number(units: int) -> orjson.Fragment:
     """A JSON number written exactly from ledger units (`170.0`), as seed 004 shows."""
     return orjson.Fragment(ledger_json_number(units).encode())
 
 
 def revenue_events(
     session: Session, workspace_id: str, number: str, page_size: int, page: int, path: str
-) -> dict[str, Any]:
+) -> RevenueEventsPage:
     """Seed 004: the events of one schedule with their revenue items."""
     schedule = _schedule_row(session, workspace_id, number)
     zone = get_zone(periods.timezone(session, workspace_id))
     size = min(page_size, SEED_PAGE_SIZE)
-    rows = repository.events_page(session, schedule.pk, (page - 1) * size, size + 1)
+    rows = repository.events_page(session, schedule["pk"], (page - 1) * size, size + 1)
     more = len(rows) > size
     rows = rows[:size]
     statuses = {p.start_date: p.status for p in periods.all_periods(session, workspace_id)}
-    items: dict[str, list[Any]] = {}
+    items: dict[str, list[Row[Any]]] = {}
     for item in repository.items_of_events(session, [r.pk for r in rows]):
         items.setdefault(item.event_pk, []).append(item)
-    charge = schedule.plan_id if schedule.origin == "invoice" else schedule.product_id
-    details = []
+    charge = schedule["plan_id"] if schedule["origin"] == "invoice" else schedule["product_id"]
+    details: list[RevenueEventOut] = []
     for event in rows:
         details.append(
             {
                 "number": event_number(event.number),
                 "currency": event.currency,
                 "notes": event.notes,
-                "accountId": schedule.customer_id,
-                "subscriptionId": schedule.subscription_id,
-                "subscriptionChargeId": schedule.external_id,
+                "accountId": schedule["customer_id"],
+                "subscriptionId": schedule["subscription_id"],
+                "subscriptionChargeId": schedule["external_id"],
                 "productChargeId": charge,
                 "createdOn": _created_on(event.created_at, zone),
                 "eventType": event.event_type,
@@ -658,18 +760,17 @@ def revenue_events(
                 "revenueItems": [_item_out(i, event, statuses) for i in items.get(event.pk, [])],
             }
         )
-    body: dict[str, Any] = {"revenueEventDetails": details}
     if more:
-        body["nextPage"] = f"{path}?pageSize={size}&page={page + 1}"
-    body["success"] = True
-    return body
+        next_page = f"{path}?pageSize={size}&page={page + 1}"
+        return {"revenueEventDetails": details, "nextPage": next_page, "success": True}
+    return {"revenueEventDetails": details, "success": True}
 
 
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day is not None else None
 
 
-def _item_out(item: Any, event: Any, statuses: dict[date, str]) -> dict[str, Any]:
+def _item_out(item: Row[Any], event: Row[Any], statuses: dict[date, str]) -> RevenueItemOut:
     if item.period_start == OPEN_ENDED:
         return {
             "accountingPeriodName": OPEN_ENDED_NAME,
@@ -689,35 +790,35 @@ def _item_out(item: Any, event: Any, statuses: dict[date, str]) -> dict[str, Any
     }
 
 
-def schedule_out(row: Any, totals: dict[str, int], as_of: date) -> dict[str, Any]:
+def schedule_out(row: ScheduleRow, totals: Totals, as_of: date) -> ScheduleOut:
     """`recognized`: the items in periods up to the end of the one containing `as_of`;
     `deferred`: the rest of what was billed (scheduled later, or still Open-Ended)."""
-    digits = minor_unit(row.currency)
-    span = _recognition_span(dict(row._mapping))
+    digits = minor_unit(row["currency"])
+    span = _recognition_span(row)
     recognized = totals["recognized"]
     return {
-        "number": schedule_number(row.number),
+        "number": schedule_number(row["number"]),
         "origin": {
-            "type": row.origin,
-            "id": row.external_id,
-            "record_id": row.origin_pk if row.origin == "revenue" else None,
-            "source_id": row.source_id,
-            "kind": row.kind,
+            "type": row["origin"],
+            "id": row["external_id"],
+            "record_id": row["origin_pk"] if row["origin"] == "revenue" else None,
+            "source_id": row["source_id"],
+            "kind": row["kind"],
         },
-        "customer_id": row.customer_id,
-        "subscription_id": row.subscription_id,
-        "plan_id": row.plan_id,
-        "product_id": row.product_id,
-        "currency": row.currency,
-        "rule": row.rule,
+        "customer_id": row["customer_id"],
+        "subscription_id": row["subscription_id"],
+        "plan_id": row["plan_id"],
+        "product_id": row["product_id"],
+        "currency": row["currency"],
+        "rule": row["rule"],
         "recognition_start": _iso(span[0]) if span else None,
         "recognition_end": _iso(span[1]) if span else None,
-        "amount": format_ledger(row.amount, digits),
+        "amount": format_ledger(row["amount"], digits),
         "recognized": format_ledger(recognized, digits),
-        "deferred": format_ledger(row.amount - recognized, digits),
+        "deferred": format_ledger(row["amount"] - recognized, digits),
         "undistributed": format_ledger(totals["undistributed"], digits),
         "as_of": as_of.isoformat(),
-        "created_at": row.created_at,
+        "created_at": row["created_at"],
     }
 
 
@@ -733,11 +834,11 @@ def _as_of(session: Session, workspace_id: str, value: str | None) -> date:
 
 def get_schedule(
     session: Session, workspace_id: str, number: str, as_of: str | None = None
-) -> dict[str, Any]:
+) -> ScheduleOut:
     row = _schedule_row(session, workspace_id, number)
     day = _as_of(session, workspace_id, as_of)
-    totals = repository.totals_of(session, [row.pk], month_start(day))
-    return schedule_out(row, totals[row.pk], day)
+    totals = repository.totals_of(session, [row["pk"]], month_start(day))
+    return schedule_out(row, totals[row["pk"]], day)
 
 
 def list_schedules(
@@ -747,8 +848,8 @@ def list_schedules(
     period: str | None,
     page: PageParams,
     as_of: str | None = None,
-) -> dict[str, Any]:
-    columns: dict[str, Any] = {
+) -> ScheduleList:
+    columns: ScheduleFilters = {
         "customer_id": filters.get("customer_id"),
         "subscription_id": filters.get("subscription_id"),
     }
@@ -771,17 +872,17 @@ def list_schedules(
         session, workspace_id, columns, period_start, page.offset, page.per_page
     )
     day = _as_of(session, workspace_id, as_of)
-    totals = repository.totals_of(session, [r.pk for r in rows], month_start(day))
+    totals = repository.totals_of(session, [r["pk"] for r in rows], month_start(day))
     return {
-        "data": [schedule_out(r, totals[r.pk], day) for r in rows],
+        "data": [schedule_out(r, totals[r["pk"]], day) for r in rows],
         "meta": page_meta(page, total),
     }
 
 
 def distribute_periods(
-    session: Session, workspace_id: str, number: str, body: list[Any]
-) -> dict[str, Any]:
-    currency = _schedule_row(session, workspace_id, number).currency
+    session: Session, workspace_id: str, number: str, body: list[PeriodAmount]
+) -> DistributedSchedule:
+    currency = _schedule_row(session, workspace_id, number)["currency"]
     if not body:
         raise field_error("body", "name at least one accounting period")
     if len(body) > MAX_PERIODS:
@@ -798,11 +899,13 @@ def distribute_periods(
                 f"{index}.accounting_period", f"{period_name(start)} is named more than once"
             )
         shares[start] = _ledger_amount(f"{index}.amount", entry.amount, digits, currency)
-    done = distribute(session, workspace_id, number, shares, None)
-    return {**get_schedule(session, workspace_id, number), "event": done["number"]}
+    event = distribute(session, workspace_id, number, shares, None)
+    return {**get_schedule(session, workspace_id, number), "event": event}
 
 
-def distribute_range(session: Session, workspace_id: str, number: str, body: Any) -> dict[str, Any]:
+def distribute_range(
+    session: Session, workspace_id: str, number: str, body: DateRange
+) -> DistributedSchedule:
     _schedule_row(session, workspace_id, number)
     bounds = []
     for name in ("start_date", "end_date"):
@@ -815,8 +918,8 @@ def distribute_range(session: Session, workspace_id: str, number: str, body: Any
         raise field_error("end_date", "must not be before start_date")
     if len(months_between(start, last)) > MAX_PERIODS:
         raise field_error("end_date", f"the range spans more than {MAX_PERIODS} periods")
-    done = distribute(session, workspace_id, number, None, (start, last))
-    return {**get_schedule(session, workspace_id, number), "event": done["number"]}
+    event = distribute(session, workspace_id, number, None, (start, last))
+    return {**get_schedule(session, workspace_id, number), "event": event}
 
 
 def _ledger_amount(name: str, value: Decimal, digits: int, currency: str) -> int:

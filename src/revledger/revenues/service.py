@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 import orjson
 from pydantic import ValidationError
@@ -38,6 +38,7 @@ from revledger.kit.timeutil import (
     utcnow,
 )
 from revledger.recognition import service as recognition
+from revledger.recognition.records import PostedRevenue
 from revledger.revenues import repository
 from revledger.revenues.repository import RevenueFilter
 from revledger.revenues.schemas import REVENUE_TYPES, RevenueCreate, serialize_metadata
@@ -187,9 +188,8 @@ def post_records(session: Session, workspace_id: str, raws: list[Any]) -> list[O
             if key in inserted
         ),
     )
-    recognition.post_revenues(
-        session, workspace_id, [row for key, row in first_of_key.items() if key in inserted], now
-    )
+    new_rows = [row for key, row in first_of_key.items() if key in inserted]
+    recognition.post_revenues(session, workspace_id, cast(list[PostedRevenue], new_rows), now)
     stored = repository.by_keys(
         session, workspace_id, [k for k in first_of_key if k not in inserted]
     )
