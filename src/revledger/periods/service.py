@@ -28,7 +28,7 @@ CLOSED = "closed"
 STATUSES = (OPEN, CLOSED)
 
 
-class PeriodOut(TypedDict):
+class AccountingPeriodOut(TypedDict):
     """A period as the API shows it (the wire shape of `schemas.AccountingPeriodOut`)."""
 
     id: str
@@ -101,7 +101,7 @@ def save_calendar(session: Session, calendar: Calendar) -> None:
     calendar.added = []
 
 
-def period_out(row: PeriodRow) -> PeriodOut:
+def period_out(row: PeriodRow) -> AccountingPeriodOut:
     return {
         "id": row["id"],
         "name": period_name(row["start_date"]),
@@ -128,7 +128,7 @@ def listing(
     status: str | None,
     date_from: str | None,
     date_to: str | None,
-) -> list[PeriodOut]:
+) -> list[AccountingPeriodOut]:
     if status is not None and status not in STATUSES:
         raise field_error("status", f"must be one of {', '.join(STATUSES)}")
     lower, upper = _date("date_from", date_from), _date("date_to", date_to)
@@ -152,7 +152,7 @@ def _find(rows: list[PeriodRow], ref: str) -> PeriodRow:
     raise NotFound(f"No accounting period '{ref}' in this workspace")
 
 
-def close(session: Session, workspace_id: str, ref: str, who: str) -> PeriodOut:
+def close(session: Session, workspace_id: str, ref: str, who: str) -> AccountingPeriodOut:
     repository.lock(session, workspace_id)
     rows = repository.listing(session, workspace_id)
     period = _find(rows, ref)
@@ -172,7 +172,7 @@ def close(session: Session, workspace_id: str, ref: str, who: str) -> PeriodOut:
     return {**period_out(period), "status": CLOSED, "closed_at": now, "closed_by": who}
 
 
-def reopen(session: Session, workspace_id: str, ref: str) -> PeriodOut:
+def reopen(session: Session, workspace_id: str, ref: str) -> AccountingPeriodOut:
     repository.lock(session, workspace_id)
     rows = repository.listing(session, workspace_id)
     period = _find(rows, ref)
