@@ -76,7 +76,7 @@ def test_waterfall_rows_before_inside_and_after_the_range() -> None:
     ]
     built = build_waterfall(cells, FEB, MAR)
     assert sorted(built) == ["EUR", "USD"]
-    rows = dict(built["USD"]["rows"])
+    rows = dict(built["USD"].rows)
     assert list(rows) == [EARLIER, FEB, LATER]
     earlier, feb, later = rows[EARLIER], rows[FEB], rows[LATER]
     assert (earlier.billed, earlier.before, dict(earlier.cells)) == (60, 10, {FEB: 20})
@@ -84,10 +84,10 @@ def test_waterfall_rows_before_inside_and_after_the_range() -> None:
     assert (feb.billed, feb.before, dict(feb.cells)) == (12, 0, {FEB: 5})
     assert (later.billed, dict(later.cells), later.recognized_to_date()) == (0, {MAR: 4}, 4)
     # summary: (period, billed in, recognized in, billed to date, recognized to date)
-    assert built["USD"]["summary"] == [(FEB, 12, 25, 72, 35), (MAR, 0, 4, 72, 39)]
-    total = built["USD"]["total"]
+    assert built["USD"].summary == [(FEB, 12, 25, 72, 35), (MAR, 0, 4, 72, 39)]
+    total = built["USD"].total
     assert (total.billed, total.recognized_to_date()) == (72, 39)
-    assert built["EUR"]["summary"] == [(FEB, 0, 0, 0, 0), (MAR, 9, 9, 9, 9)]
+    assert built["EUR"].summary == [(FEB, 0, 0, 0, 0), (MAR, 9, 9, 9, 9)]
 
 
 cell = st.tuples(
@@ -110,14 +110,14 @@ def test_rows_sum_to_the_last_summary_and_every_line_balances(raw, a, b) -> None
     kept = [x for x in cells if x[1] <= last or x[2] <= last]
     built = build_waterfall(kept, first, last)
     for currency, part in built.items():
-        total = part["total"]
-        *_, (p, _billed, _recognized, billed_to_date, recognized_to_date) = part["summary"]
+        total = part.total
+        *_, (p, _billed, _recognized, billed_to_date, recognized_to_date) = part.summary
         assert p == last
         assert total.billed == billed_to_date
         assert total.recognized_to_date() == recognized_to_date
         expected_billed = sum(x[3] for x in cells if x[0] == currency and x[1] <= last)
         expected_recognized = sum(x[3] for x in cells if x[0] == currency and x[2] <= last)
         assert (billed_to_date, recognized_to_date) == (expected_billed, expected_recognized)
-        for p, billed_in, recognized_in, _b, _r in part["summary"]:
+        for p, billed_in, recognized_in, _b, _r in part.summary:
             assert billed_in == sum(x[3] for x in cells if x[0] == currency and x[1] == p)
             assert recognized_in == sum(x[3] for x in cells if x[0] == currency and x[2] == p)

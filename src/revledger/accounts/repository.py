@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
-from sqlalchemy import Row, Table, case, select
+from sqlalchemy import Table, case, select
 from sqlalchemy.orm import Session
 
 from revledger.accounts.models import GlAccountRule, GlAccountSet
+from revledger.accounts.rules import AccountNames
 from revledger.kit import sql
 from revledger.plans.models import Plan
 
@@ -22,7 +23,26 @@ SETS = cast(Table, GlAccountSet.__table__)
 RULES = cast(Table, GlAccountRule.__table__)
 
 
-def ensure_sets(session: Session, rows: Iterable[dict[str, Any]]) -> None:
+class AccountSetRow(AccountNames):
+    """A row of gl_account_sets: the four names, the set's id (their hash) and more."""
+
+    id: str
+    workspace_id: str
+    created_at: datetime
+
+
+class RuleRow(AccountNames):
+    """A rule as `rule_listing` reads it: its keys ('' = any), its set's four names and
+    the plan's seed-003 id and source (None when the rule names no plan)."""
+
+    source_id: str
+    plan_pk: str
+    updated_at: datetime
+    plan_id: str | None
+    plan_source_id: str | None
+
+
+def ensure_sets(session: Session, rows: Iterable[AccountSetRow]) -> None:
     """Store account sets that are not stored yet (their id is their content's hash)."""
     values = list(rows)
     if values:
@@ -57,7 +77,7 @@ def upsert_rule(
     )
 
 
-def rule_listing(session: Session, workspace_id: str) -> list[Row[Any]]:
+def rule_listing(session: Session, workspace_id: str) -> list[RuleRow]:
     """Every rule with its four account names and the plan's seed-003 id: the workspace
     rule, plan-only rules, then by source (the source's own rule before its plans')."""
     stmt = (
@@ -82,24 +102,27 @@ def rule_listing(session: Session, workspace_id: str) -> list[Row[Any]]:
             RULES.c.plan_pk,
         )
     )
-    return list(session.execute(stmt))
+    return [cast(RuleRow, dict(r)) for r in session.execute(stmt).mappings()]
 
 
-def account_sets(session: Session, workspace_id: str, ids: Iterable[str]) -> dict[str, Row[Any]]:
+def account_sets(
+    session: Session, workspace_id: str, ids: Iterable[str]
+) -> dict[str, AccountSetRow]:
     wanted = sorted(set(ids))
     if not wanted:
         return {}
     rows = session.execute(
         select(SETS).where(SETS.c.workspace_id == workspace_id, SETS.c.id.in_(wanted))
-    )
-    return {r.id: r for r in rows}
+    ).mappings()
+    return {r["id"]: cast(AccountSetRow, dict(r)) for r in rows}
 
 
 def plans_named(
     session: Session, workspace_id: str, source_id: str | None, external_id: str
-) -> list[Row[Any]]:
-    """Plans with this seed-003 id (in one source, or in any source of the workspace)."""
+) -> list[str]:
+    """The pks of the plans with this seed-003 id (in one source, or in any source of the
+    workspace); two at most, which is enough to tell that the id is ambiguous."""
     where = [PLANS.c.workspace_id == workspace_id, PLANS.c.external_id == external_id]
     if source_id is not None:
         where.append(PLANS.c.source_id == source_id)
-    return list(session.execute(select(PLANS.c.pk, PLANS.c.source_id).where(*where).limit(2)))
+    return list(session.scalars(select(PLANS.c.pk).where(*where).limit(2)))

@@ -1,6 +1,8 @@
-"""Pure checks on GL account names."""
+"""Pure checks on GL account names, and the four accounts of a set."""
 
 from __future__ import annotations
+
+from typing import Literal, TypedDict
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -20,4 +22,19 @@ def account_name_problem(name: str) -> str | None:
     return None
 
 
-ACCOUNT_FIELDS = ("accounts_receivable", "deferred_revenue", "revenue", "refunds")
+AccountField = Literal["accounts_receivable", "deferred_revenue", "revenue", "refunds"]
+ACCOUNT_FIELDS: tuple[AccountField, ...] = (
+    "accounts_receivable",
+    "deferred_revenue",
+    "revenue",
+    "refunds",
+)
+
+
+class AccountNames(TypedDict):
+    """The four account names of a set (the wire shape of `schemas.AccountNames`)."""
+
+    accounts_receivable: str
+    deferred_revenue: str
+    revenue: str
+    refunds: str

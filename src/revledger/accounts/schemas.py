@@ -1,4 +1,5 @@
-"""Request bodies of the GL accounts endpoints."""
+"""Request bodies and responses of the GL accounts endpoints. The service returns the
+TypedDicts of the same names (service.py; AccountNames in rules.py); keep them in step."""
 
 from __future__ import annotations
 

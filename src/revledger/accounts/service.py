@@ -10,39 +10,77 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TypedDict
 
 from sqlalchemy.orm import Session
 
 from revledger.accounts import repository
-from revledger.accounts.rules import ACCOUNT_FIELDS
+from revledger.accounts.repository import AccountSetRow, RuleRow
+from revledger.accounts.rules import ACCOUNT_FIELDS, AccountNames
 from revledger.accounts.schemas import GlAccountsIn
 from revledger.errors import field_error
 from revledger.sources import repository as sources
 
-DEFAULT_ACCOUNTS = {
-    "accounts_receivable": "Accounts Receivable",
-    "deferred_revenue": "Deferred Revenue",
-    "revenue": "Revenue",
-    "refunds": "Refunds",
-}
+
+class AccountTypes(TypedDict):
+    """The wire shape of `schemas.AccountTypes`."""
+
+    accounts_receivable: str
+    deferred_revenue: str
+    revenue: str
+    refunds: str
 
 
-ACCOUNT_TYPES = {
-    "accounts_receivable": "asset",
-    "deferred_revenue": "liability",
-    "revenue": "revenue",
-    "refunds": "contra-revenue",
-}
+class GlRuleOut(TypedDict):
+    """A rule as the API shows it (the wire shape of `schemas.GlRuleOut`)."""
+
+    source_id: str | None
+    plan_id: str | None
+    accounts: AccountNames
+    updated_at: datetime
+
+
+class GlAccountsOut(TypedDict):
+    """The chart of accounts (the wire shape of `schemas.GlAccountsOut`)."""
+
+    defaults: AccountNames
+    built_in_defaults: AccountNames
+    account_types: AccountTypes
+    rules: list[GlRuleOut]
+
+
+DEFAULT_ACCOUNTS = AccountNames(
+    accounts_receivable="Accounts Receivable",
+    deferred_revenue="Deferred Revenue",
+    revenue="Revenue",
+    refunds="Refunds",
+)
+
+
+ACCOUNT_TYPES = AccountTypes(
+    accounts_receivable="asset",
+    deferred_revenue="liability",
+    revenue="revenue",
+    refunds="contra-revenue",
+)
 
 
 _NAMESPACE = uuid.UUID("6f1f7a52-4b8e-4c1e-9f55-0a6f3c2f8d11")
 
 
-def set_id(workspace_id: str, accounts: dict[str, str]) -> str:
+def set_id(workspace_id: str, accounts: AccountNames) -> str:
     """The id of an account set: a hash of the workspace and the four names."""
     key = "\x1f".join([workspace_id, *(accounts[f] for f in ACCOUNT_FIELDS)])
     return str(uuid.uuid5(_NAMESPACE, key))
+
+
+def _set_row(workspace_id: str, accounts: AccountNames, now: datetime) -> AccountSetRow:
+    return {
+        "id": set_id(workspace_id, accounts),
+        "workspace_id": workspace_id,
+        "created_at": now,
+        **accounts,
+    }
 
 
 def account_set_ids(
@@ -66,42 +104,46 @@ def account_set_ids(
             or default
         )
     if default in out.values():
-        repository.ensure_sets(
-            session,
-            [{"id": default, "workspace_id": workspace_id, "created_at": now, **DEFAULT_ACCOUNTS}],
-        )
+        repository.ensure_sets(session, [_set_row(workspace_id, DEFAULT_ACCOUNTS, now)])
     return out
 
 
-def _accounts_out(row: Any) -> dict[str, str]:
-    return {f: getattr(row, f) for f in ACCOUNT_FIELDS}
+def _accounts_out(row: AccountNames) -> AccountNames:
+    return AccountNames(
+        accounts_receivable=row["accounts_receivable"],
+        deferred_revenue=row["deferred_revenue"],
+        revenue=row["revenue"],
+        refunds=row["refunds"],
+    )
 
 
-def _rule_out(row: Any) -> dict[str, Any]:
+def _rule_out(row: RuleRow) -> GlRuleOut:
     return {
-        "source_id": row.source_id or None,
-        "plan_id": row.plan_id if row.plan_pk else None,
+        "source_id": row["source_id"] or None,
+        "plan_id": row["plan_id"] if row["plan_pk"] else None,
         "accounts": _accounts_out(row),
-        "updated_at": row.updated_at,
+        "updated_at": row["updated_at"],
     }
 
 
-def gl_accounts(session: Session, workspace_id: str) -> dict[str, Any]:
+def gl_accounts(session: Session, workspace_id: str) -> GlAccountsOut:
     """The accounts new schedules use by default (the workspace rule, else the built-in
     defaults), the built-in defaults, and every rule."""
     rows = repository.rule_listing(session, workspace_id)
-    workspace_rule = next((r for r in rows if not r.source_id and not r.plan_pk), None)
+    workspace_rule = next((r for r in rows if not r["source_id"] and not r["plan_pk"]), None)
     return {
-        "defaults": _accounts_out(workspace_rule) if workspace_rule else dict(DEFAULT_ACCOUNTS),
-        "built_in_defaults": dict(DEFAULT_ACCOUNTS),
-        "account_types": dict(ACCOUNT_TYPES),
+        "defaults": (
+            _accounts_out(workspace_rule) if workspace_rule is not None else DEFAULT_ACCOUNTS.copy()
+        ),
+        "built_in_defaults": DEFAULT_ACCOUNTS.copy(),
+        "account_types": ACCOUNT_TYPES.copy(),
         "rules": [_rule_out(r) for r in rows],
     }
 
 
 def put_gl_accounts(
     session: Session, workspace_id: str, body: GlAccountsIn, now: datetime
-) -> dict[str, Any]:
+) -> GlRuleOut:
     """Set the accounts of the workspace, a source, a plan or a plan within a source.
     Applies to schedules created from now on; existing schedules keep theirs."""
     source_id = ""
@@ -123,13 +165,17 @@ def put_gl_accounts(
                 "plan_id",
                 f"Plans with id '{body.plan_id}' exist in several sources: give source_id",
             )
-        plan_pk = plans[0].pk
-    accounts = body.accounts.model_dump()
-    new_set = set_id(workspace_id, accounts)
-    repository.ensure_sets(
-        session, [{"id": new_set, "workspace_id": workspace_id, "created_at": now, **accounts}]
+        plan_pk = plans[0]
+    names = body.accounts
+    accounts = AccountNames(
+        accounts_receivable=names.accounts_receivable,
+        deferred_revenue=names.deferred_revenue,
+        revenue=names.revenue,
+        refunds=names.refunds,
     )
-    repository.upsert_rule(session, workspace_id, source_id, plan_pk, new_set, now)
+    new_set = _set_row(workspace_id, accounts, now)
+    repository.ensure_sets(session, [new_set])
+    repository.upsert_rule(session, workspace_id, source_id, plan_pk, new_set["id"], now)
     return {
         "source_id": source_id or None,
         "plan_id": body.plan_id,

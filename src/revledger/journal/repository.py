@@ -1,4 +1,4 @@
-"""Every query on GL account sets, account rules, journal entries and journal batches.
+"""Every query on journal entries, journal batches and the periods the trial balance names.
 
 Journal entries are read from the recognition tables (revenue events and items, with
 their schedule's account set); nothing here writes to those tables.
@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any, TypedDict, cast
 
-from sqlalchemy import CursorResult, Row, Table, case, func, or_, select, update
+from sqlalchemy import CursorResult, Label, Table, case, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from revledger.journal.models import JournalBatch, JournalBatchLine
 from revledger.periods.models import AccountingPeriod
+from revledger.periods.repository import PeriodRow
 from revledger.plans.models import Plan
 from revledger.recognition.models import RevenueEvent, RevenueItem, RevenueSchedule
 
@@ -28,7 +29,100 @@ PLANS = cast(Table, Plan.__table__)
 PERIODS = cast(Table, AccountingPeriod.__table__)
 
 
-# --- account sets and rules -------------------------------------------------------------
+# --- rows -------------------------------------------------------------------------------
+# Amounts are integers in ledger units; sums are turned into int here (PostgreSQL's
+# SUM(bigint) is NUMERIC).
+
+
+class EntryRow(TypedDict):
+    """A revenue event with what its entry needs of its schedule (`entries_page`)."""
+
+    pk: str
+    number: int
+    event_type: str
+    amount: int
+    currency: str
+    billed_period: date
+    event_date: date
+    created_at: datetime
+    schedule_number: int
+    source_id: str
+    origin: str
+    origin_pk: str
+    external_id: str
+    kind: str
+    customer_id: str | None
+    gl_accounts_id: str
+
+
+class ItemRow(TypedDict):
+    event_pk: str
+    period_start: date
+    amount: int
+
+
+class PostingSum(TypedDict):
+    """Events' amounts of one account set and currency: the positive ones and the
+    magnitude of the negative ones."""
+
+    gl_accounts_id: str
+    currency: str
+    positive: int
+    negative: int
+
+
+class RecognitionSum(TypedDict):
+    """Items' amounts of one account set, schedule kind and currency."""
+
+    gl_accounts_id: str
+    kind: str
+    currency: str
+    positive: int
+    negative: int
+
+
+class LineSum(TypedDict):
+    """Debits and credits of one account, currency and period over a period's batches."""
+
+    account: str
+    currency: str
+    period_start: date
+    debit: int
+    credit: int
+
+
+class BatchRow(TypedDict):
+    """A row of journal_batches."""
+
+    id: str
+    workspace_id: str
+    period_start: date
+    sequence: int
+    status: str
+    line_count: int
+    created_at: datetime
+    transferred_at: datetime | None
+
+
+class BatchLineRow(TypedDict):
+    """A row of journal_batch_lines."""
+
+    batch_id: str
+    line_no: int
+    account: str
+    currency: str
+    period_start: date
+    debit: int
+    credit: int
+
+
+class BatchTotalRow(TypedDict):
+    """Debits and credits of one batch in one currency."""
+
+    batch_id: str
+    currency: str
+    debit: int
+    credit: int
 
 
 # --- journal entries (derived from revenue events) --------------------------------------
@@ -64,7 +158,7 @@ def _entry_where(f: EntryFilter) -> list[ColumnElement[bool]]:
     return where
 
 
-def entries_page(session: Session, f: EntryFilter, offset: int, limit: int) -> list[Row[Any]]:
+def entries_page(session: Session, f: EntryFilter, offset: int, limit: int) -> list[EntryRow]:
     """Revenue events with their schedule, in event-number order."""
     stmt = (
         select(
@@ -91,7 +185,7 @@ def entries_page(session: Session, f: EntryFilter, offset: int, limit: int) -> l
         .offset(offset)
         .limit(limit)
     )
-    return list(session.execute(stmt))
+    return [cast(EntryRow, dict(r)) for r in session.execute(stmt).mappings()]
 
 
 def entries_count(session: Session, f: EntryFilter) -> int:
@@ -103,19 +197,22 @@ def entries_count(session: Session, f: EntryFilter) -> int:
     return int(session.scalar(stmt) or 0)
 
 
-def items_of(session: Session, event_pks: list[str]) -> list[Row[Any]]:
+def items_of(session: Session, event_pks: list[str]) -> list[ItemRow]:
     if not event_pks:
         return []
     stmt = select(ITEMS.c.event_pk, ITEMS.c.period_start, ITEMS.c.amount).where(
         ITEMS.c.event_pk.in_(event_pks)
     )
-    return list(session.execute(stmt))
+    return [
+        {"event_pk": pk, "period_start": period_start, "amount": int(amount)}
+        for pk, period_start, amount in session.execute(stmt)
+    ]
 
 
 # --- sums for batches and the trial balance ---------------------------------------------
 
 
-def _gross(column: Any) -> tuple[Any, Any]:
+def _gross(column: ColumnElement[int]) -> tuple[Label[int], Label[int]]:
     """SUM of the positive values and SUM of the negatives' magnitudes."""
     return (
         func.coalesce(func.sum(case((column > 0, column), else_=0)), 0).label("positive"),
@@ -125,7 +222,7 @@ def _gross(column: Any) -> tuple[Any, Any]:
 
 def posting_sums(
     session: Session, workspace_id: str, period_start: date, cumulative: bool
-) -> list[Row[Any]]:
+) -> list[PostingSum]:
     """Events' amounts billed in the period (or through it, `cumulative`), by account
     set and currency: (gl_accounts_id, currency, positive, negative)."""
     period = EVENTS.c.billed_period
@@ -139,12 +236,15 @@ def posting_sums(
         )
         .group_by(SCHEDULES.c.gl_accounts_id, EVENTS.c.currency)
     )
-    return list(session.execute(stmt))
+    return [
+        {"gl_accounts_id": ids, "currency": currency, "positive": int(pos), "negative": int(neg)}
+        for ids, currency, pos, neg in session.execute(stmt)
+    ]
 
 
 def recognition_sums(
     session: Session, workspace_id: str, period_start: date, cumulative: bool
-) -> list[Row[Any]]:
+) -> list[RecognitionSum]:
     """Items recognized in the period (or through it), by account set, schedule kind and
     currency: (gl_accounts_id, kind, currency, positive, negative). `period_start` is a
     real period, so the Open-Ended period (the largest date) is never included."""
@@ -161,13 +261,22 @@ def recognition_sums(
         )
         .group_by(SCHEDULES.c.gl_accounts_id, SCHEDULES.c.kind, ITEMS.c.currency)
     )
-    return list(session.execute(stmt))
+    return [
+        {
+            "gl_accounts_id": ids,
+            "kind": kind,
+            "currency": currency,
+            "positive": int(pos),
+            "negative": int(neg),
+        }
+        for ids, kind, currency, pos, neg in session.execute(stmt)
+    ]
 
 
 # --- batches ----------------------------------------------------------------------------
 
 
-def batched_sums(session: Session, workspace_id: str, period_start: date) -> list[Row[Any]]:
+def batched_sums(session: Session, workspace_id: str, period_start: date) -> list[LineSum]:
     """What the period's earlier batches hold: (account, currency, period_start, debit,
     credit) summed over every batch of the period, whatever its status."""
     stmt = (
@@ -182,7 +291,16 @@ def batched_sums(session: Session, workspace_id: str, period_start: date) -> lis
         .where(BATCHES.c.workspace_id == workspace_id, BATCHES.c.period_start == period_start)
         .group_by(LINES.c.account, LINES.c.currency, LINES.c.period_start)
     )
-    return list(session.execute(stmt))
+    return [
+        {
+            "account": account,
+            "currency": currency,
+            "period_start": start,
+            "debit": int(debit),
+            "credit": int(credit),
+        }
+        for account, currency, start, debit, credit in session.execute(stmt)
+    ]
 
 
 def next_sequence(session: Session, workspace_id: str, period_start: date) -> int:
@@ -192,7 +310,7 @@ def next_sequence(session: Session, workspace_id: str, period_start: date) -> in
     return int(session.scalar(stmt) or 0) + 1
 
 
-def add_batch(session: Session, batch: dict[str, Any], lines: list[dict[str, Any]]) -> None:
+def add_batch(session: Session, batch: BatchRow, lines: list[BatchLineRow]) -> None:
     session.execute(BATCHES.insert(), [batch])
     if lines:
         session.execute(LINES.insert(), lines)
@@ -205,7 +323,7 @@ def batches_page(
     period_start: date | None,
     offset: int,
     limit: int,
-) -> list[Row[Any]]:
+) -> list[BatchRow]:
     """Oldest period first, then the period's batches in the order they were made."""
     stmt = (
         select(BATCHES)
@@ -214,7 +332,7 @@ def batches_page(
         .offset(offset)
         .limit(limit)
     )
-    return list(session.execute(stmt))
+    return [cast(BatchRow, dict(r)) for r in session.execute(stmt).mappings()]
 
 
 def batches_count(
@@ -236,23 +354,24 @@ def _batch_where(
     return where
 
 
-def get_batch(session: Session, workspace_id: str, batch_id: str) -> Row[Any] | None:
+def get_batch(session: Session, workspace_id: str, batch_id: str) -> BatchRow | None:
     stmt = select(BATCHES).where(BATCHES.c.workspace_id == workspace_id, BATCHES.c.id == batch_id)
-    return session.execute(stmt).first()
+    row = session.execute(stmt).mappings().first()
+    return cast(BatchRow, dict(row)) if row is not None else None
 
 
 def batch_lines(
     session: Session, batch_id: str, offset: int = 0, limit: int | None = None
-) -> list[Row[Any]]:
+) -> list[BatchLineRow]:
     stmt = (
         select(LINES).where(LINES.c.batch_id == batch_id).order_by(LINES.c.line_no).offset(offset)
     )
     if limit is not None:
         stmt = stmt.limit(limit)
-    return list(session.execute(stmt))
+    return [cast(BatchLineRow, dict(r)) for r in session.execute(stmt).mappings()]
 
 
-def batch_totals(session: Session, batch_ids: list[str]) -> list[Row[Any]]:
+def batch_totals(session: Session, batch_ids: list[str]) -> list[BatchTotalRow]:
     """(batch_id, currency, debit, credit) for each batch and currency."""
     if not batch_ids:
         return []
@@ -267,7 +386,10 @@ def batch_totals(session: Session, batch_ids: list[str]) -> list[Row[Any]]:
         .group_by(LINES.c.batch_id, LINES.c.currency)
         .order_by(LINES.c.batch_id, LINES.c.currency)
     )
-    return list(session.execute(stmt))
+    return [
+        {"batch_id": batch_id, "currency": currency, "debit": int(debit), "credit": int(credit)}
+        for batch_id, currency, debit, credit in session.execute(stmt)
+    ]
 
 
 def mark_transferred(
@@ -291,13 +413,15 @@ def mark_transferred(
 # --- accounting periods (read only) -----------------------------------------------------
 
 
-def period_by_start(session: Session, workspace_id: str, start: date) -> Row[Any] | None:
+def period_by_start(session: Session, workspace_id: str, start: date) -> PeriodRow | None:
     stmt = select(PERIODS).where(
         PERIODS.c.workspace_id == workspace_id, PERIODS.c.start_date == start
     )
-    return session.execute(stmt).first()
+    row = session.execute(stmt).mappings().first()
+    return cast(PeriodRow, dict(row)) if row is not None else None
 
 
-def period_by_id(session: Session, workspace_id: str, period_id: str) -> Row[Any] | None:
+def period_by_id(session: Session, workspace_id: str, period_id: str) -> PeriodRow | None:
     stmt = select(PERIODS).where(PERIODS.c.workspace_id == workspace_id, PERIODS.c.id == period_id)
-    return session.execute(stmt).first()
+    row = session.execute(stmt).mappings().first()
+    return cast(PeriodRow, dict(row)) if row is not None else None

@@ -19,9 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from revledger.accounts.rules import ACCOUNT_FIELDS
+from revledger.accounts.rules import AccountNames
 from revledger.kit.calendar import OPEN_ENDED
 
 REFUND_KINDS = frozenset({"refund"})
@@ -39,9 +38,14 @@ class Accounts:
     refunds: str
 
     @classmethod
-    def of(cls, row: Any) -> Accounts:
-        """From anything with the four names as attributes (a row of gl_account_sets)."""
-        return cls(*(getattr(row, f) for f in ACCOUNT_FIELDS))
+    def of(cls, names: AccountNames) -> Accounts:
+        """From the four names (a row of gl_account_sets has them)."""
+        return cls(
+            names["accounts_receivable"],
+            names["deferred_revenue"],
+            names["revenue"],
+            names["refunds"],
+        )
 
 
 BILLED = "billed"

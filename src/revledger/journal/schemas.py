@@ -1,5 +1,6 @@
 """Request bodies of the journal endpoints, and their responses (the service shapes the
-JSON; these declare it). Amounts are exact decimal strings in currency units."""
+JSON as the TypedDicts of the same names in service.py; these declare it, keep the two in
+step). Amounts are exact decimal strings in currency units."""
 
 from __future__ import annotations
 

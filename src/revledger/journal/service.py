@@ -23,13 +23,14 @@ import io
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import TypedDict
 
 from sqlalchemy.orm import Session
 
 from revledger.accounts import repository as gl_accounts
 from revledger.errors import BadRequest, NotFound, field_error
 from revledger.journal import repository
+from revledger.journal.repository import BatchLineRow, BatchRow, BatchTotalRow, EntryRow
 from revledger.journal.rules import (
     REFUND_KINDS,
     Accounts,
@@ -67,7 +68,124 @@ CSV_COLUMNS = (
 )
 
 
-# --- account sets -----------------------------------------------------------------------
+# --- what the API shows (the wire shapes of the models in schemas.py) ---------------------
+
+
+class PageMeta(TypedDict):
+    """The wire shape of `kit.pagination.PageMeta`."""
+
+    current_page: int
+    last_page: int
+    per_page: int
+    total: int
+
+
+class PeriodFields(TypedDict):
+    period: str
+    period_start: str
+    period_end: str
+
+
+class PeriodLine(PeriodFields):
+    """The wire shape of `schemas.PeriodLine`; amounts are decimal strings."""
+
+    account: str
+    debit: str
+    credit: str
+    currency: str
+
+
+class EntryLine(PeriodLine):
+    type: str
+
+
+class EntryOrigin(TypedDict):
+    type: str
+    id: str
+    external_id: str
+    source_id: str
+
+
+class JournalEntry(TypedDict):
+    event: str
+    event_type: str
+    event_date: str
+    schedule: str
+    origin: EntryOrigin
+    customer_id: str | None
+    kind: str
+    currency: str
+    amount: str
+    billed_period: str
+    lines: list[EntryLine]
+    total_debit: str
+    total_credit: str
+    created_at: datetime
+
+
+class JournalEntryList(TypedDict):
+    data: list[JournalEntry]
+    meta: PageMeta
+
+
+class BatchTotal(TypedDict):
+    currency: str
+    debit: str
+    credit: str
+
+
+class JournalBatch(PeriodFields):
+    """The wire shape of `schemas.JournalBatch`."""
+
+    id: str
+    name: str
+    sequence: int
+    status: str
+    line_count: int
+    totals: list[BatchTotal]
+    created_at: datetime
+    transferred_at: datetime | None
+
+
+class JournalBatchList(TypedDict):
+    data: list[JournalBatch]
+    meta: PageMeta
+
+
+class BatchLine(PeriodLine):
+    line_no: int
+
+
+class JournalBatchLines(JournalBatch):
+    lines: list[BatchLine]
+
+
+class JournalBatchPage(TypedDict):
+    data: JournalBatchLines
+    meta: PageMeta
+
+
+class TrialBalanceAccount(TypedDict):
+    account: str
+    currency: str
+    debit: str
+    credit: str
+    balance: str
+
+
+class TrialBalanceTotal(TypedDict):
+    currency: str
+    debit: str
+    credit: str
+    difference: str
+
+
+class TrialBalance(PeriodFields):
+    """The wire shape of `schemas.TrialBalance`."""
+
+    period_status: str | None
+    accounts: list[TrialBalanceAccount]
+    totals: list[TrialBalanceTotal]
 
 
 # --- formatting ---------------------------------------------------------------------------
@@ -78,7 +196,17 @@ def money(units: int, currency: str) -> str:
     return format_ledger(int(units), minor_unit(currency))
 
 
-def _period_fields(start: date) -> dict[str, Any]:
+def _page_meta(params: PageParams, total: int) -> PageMeta:
+    meta = page_meta(params, total)
+    return {
+        "current_page": meta["current_page"],
+        "last_page": meta["last_page"],
+        "per_page": meta["per_page"],
+        "total": meta["total"],
+    }
+
+
+def _period_fields(start: date) -> PeriodFields:
     return {
         "period": period_name(start),
         "period_start": start.isoformat(),
@@ -86,7 +214,7 @@ def _period_fields(start: date) -> dict[str, Any]:
     }
 
 
-def _line_out(line: Line) -> dict[str, Any]:
+def _line_out(line: Line) -> PeriodLine:
     return {
         "account": line.account,
         "debit": money(line.debit, line.currency),
@@ -132,7 +260,7 @@ def entries(
     schedule: str | None,
     event: str | None,
     source: str | None,
-) -> dict[str, Any]:
+) -> JournalEntryList:
     """One journal entry per revenue event, in event-number order. With `period`, only
     the entries with a line in that period, each showing only those lines."""
     period_start = period_param("period", period) if period else None
@@ -151,48 +279,49 @@ def entries(
     total = repository.entries_count(session, f)
     rows = repository.entries_page(session, f, params.offset, params.per_page)
     items: dict[str, list[tuple[date, int]]] = {}
-    for item in repository.items_of(session, [r.pk for r in rows]):
-        items.setdefault(item.event_pk, []).append((item.period_start, int(item.amount)))
-    accounts = _accounts_of(session, workspace_id, {r.gl_accounts_id for r in rows})
+    for item in repository.items_of(session, [r["pk"] for r in rows]):
+        items.setdefault(item["event_pk"], []).append((item["period_start"], item["amount"]))
+    accounts = _accounts_of(session, workspace_id, {r["gl_accounts_id"] for r in rows})
     data = []
     for row in rows:
         lines = entry_lines(
-            accounts[row.gl_accounts_id],
-            row.kind in REFUND_KINDS,
-            int(row.amount),
-            row.currency,
-            row.billed_period,
-            items.get(row.pk, []),
+            accounts[row["gl_accounts_id"]],
+            row["kind"] in REFUND_KINDS,
+            int(row["amount"]),
+            row["currency"],
+            row["billed_period"],
+            items.get(row["pk"], []),
         )
         if period_start is not None:
             lines = [line for line in lines if line.period_start == period_start]
         data.append(_entry_out(row, lines))
-    return {"data": data, "meta": page_meta(params, total)}
+    return {"data": data, "meta": _page_meta(params, total)}
 
 
-def _entry_out(row: Any, lines: list[Line]) -> dict[str, Any]:
+def _entry_out(row: EntryRow, lines: list[Line]) -> JournalEntry:
     debit = sum(line.debit for line in lines)
     credit = sum(line.credit for line in lines)
+    currency = row["currency"]
     return {
-        "event": event_number(row.number),
-        "event_type": row.event_type,
-        "event_date": row.event_date.isoformat(),
-        "schedule": schedule_number(row.schedule_number),
+        "event": event_number(row["number"]),
+        "event_type": row["event_type"],
+        "event_date": row["event_date"].isoformat(),
+        "schedule": schedule_number(row["schedule_number"]),
         "origin": {
-            "type": row.origin,
-            "id": row.origin_pk if row.origin == "revenue" else row.external_id,
-            "external_id": row.external_id,
-            "source_id": row.source_id,
+            "type": row["origin"],
+            "id": row["origin_pk"] if row["origin"] == "revenue" else row["external_id"],
+            "external_id": row["external_id"],
+            "source_id": row["source_id"],
         },
-        "customer_id": row.customer_id,
-        "kind": row.kind,
-        "currency": row.currency,
-        "amount": money(row.amount, row.currency),
-        "billed_period": period_name(row.billed_period),
+        "customer_id": row["customer_id"],
+        "kind": row["kind"],
+        "currency": currency,
+        "amount": money(row["amount"], currency),
+        "billed_period": period_name(row["billed_period"]),
         "lines": [{**_line_out(line), "type": line.kind} for line in lines],
-        "total_debit": money(debit, row.currency),
-        "total_credit": money(credit, row.currency),
-        "created_at": row.created_at,
+        "total_debit": money(debit, currency),
+        "total_credit": money(credit, currency),
+        "created_at": row["created_at"],
     }
 
 
@@ -206,17 +335,18 @@ def period_lines(
     postings billed there and items recognized there, summed per account set."""
     postings = repository.posting_sums(session, workspace_id, period_start, cumulative)
     recognitions = repository.recognition_sums(session, workspace_id, period_start, cumulative)
-    ids = {r.gl_accounts_id for r in postings} | {r.gl_accounts_id for r in recognitions}
+    ids = {r["gl_accounts_id"] for r in postings} | {r["gl_accounts_id"] for r in recognitions}
     accounts = _accounts_of(session, workspace_id, ids)
     lines: list[Line] = []
-    for r in postings:
-        acc = accounts[r.gl_accounts_id]
-        lines += posting_lines(acc, int(r.positive), r.currency, period_start)
-        lines += posting_lines(acc, -int(r.negative), r.currency, period_start)
+    for p in postings:
+        acc, currency = accounts[p["gl_accounts_id"]], p["currency"]
+        lines += posting_lines(acc, p["positive"], currency, period_start)
+        lines += posting_lines(acc, -p["negative"], currency, period_start)
     for r in recognitions:
-        acc, refund = accounts[r.gl_accounts_id], r.kind in REFUND_KINDS
-        lines += recognition_lines(acc, refund, int(r.positive), r.currency, period_start)
-        lines += recognition_lines(acc, refund, -int(r.negative), r.currency, period_start)
+        acc, currency = accounts[r["gl_accounts_id"]], r["currency"]
+        refund = r["kind"] in REFUND_KINDS
+        lines += recognition_lines(acc, refund, r["positive"], currency, period_start)
+        lines += recognition_lines(acc, refund, -r["negative"], currency, period_start)
     return lines
 
 
@@ -231,7 +361,7 @@ def on_period_closed(
     close). A batch is made on every close, even with no line, so each close is on record."""
     held = summarize(period_lines(session, workspace_id, period_start, cumulative=False))
     sent = {
-        (r.account, r.currency, r.period_start): (int(r.debit), int(r.credit))
+        (r["account"], r["currency"], r["period_start"]): (r["debit"], r["credit"])
         for r in repository.batched_sums(session, workspace_id, period_start)
     }
     lines = difference(held, sent)
@@ -276,35 +406,35 @@ def _storable_id(value: str) -> bool:
     return len(value) <= 36 and "\x00" not in value and encodable(value)
 
 
-def _batch_name(row: Any) -> str:
-    return f"{period_name(row.period_start)} #{row.sequence}"
+def _batch_name(row: BatchRow) -> str:
+    return f"{period_name(row['period_start'])} #{row['sequence']}"
 
 
-def _batch_out(row: Any, totals: list[Any]) -> dict[str, Any]:
+def _batch_out(row: BatchRow, totals: list[BatchTotalRow]) -> JournalBatch:
     return {
-        "id": row.id,
+        "id": row["id"],
         "name": _batch_name(row),
-        **_period_fields(row.period_start),
-        "sequence": row.sequence,
-        "status": row.status,
-        "line_count": row.line_count,
+        **_period_fields(row["period_start"]),
+        "sequence": row["sequence"],
+        "status": row["status"],
+        "line_count": row["line_count"],
         "totals": [
             {
-                "currency": t.currency,
-                "debit": money(t.debit, t.currency),
-                "credit": money(t.credit, t.currency),
+                "currency": t["currency"],
+                "debit": money(t["debit"], t["currency"]),
+                "credit": money(t["credit"], t["currency"]),
             }
             for t in totals
         ],
-        "created_at": row.created_at,
-        "transferred_at": row.transferred_at,
+        "created_at": row["created_at"],
+        "transferred_at": row["transferred_at"],
     }
 
 
-def _totals_by_batch(session: Session, ids: list[str]) -> dict[str, list[Any]]:
-    out: dict[str, list[Any]] = {}
+def _totals_by_batch(session: Session, ids: list[str]) -> dict[str, list[BatchTotalRow]]:
+    out: dict[str, list[BatchTotalRow]] = {}
     for t in repository.batch_totals(session, ids):
-        out.setdefault(t.batch_id, []).append(t)
+        out.setdefault(t["batch_id"], []).append(t)
     return out
 
 
@@ -314,7 +444,7 @@ def batches(
     params: PageParams,
     status: str | None,
     period: str | None,
-) -> dict[str, Any]:
+) -> JournalBatchList:
     if status is not None and status not in BATCH_STATUSES:
         raise field_error("status", f"must be one of {', '.join(BATCH_STATUSES)}")
     period_start = period_param("period", period) if period else None
@@ -322,39 +452,37 @@ def batches(
     rows = repository.batches_page(
         session, workspace_id, status, period_start, params.offset, params.per_page
     )
-    totals = _totals_by_batch(session, [r.id for r in rows])
+    totals = _totals_by_batch(session, [r["id"] for r in rows])
     return {
-        "data": [_batch_out(r, totals.get(r.id, [])) for r in rows],
-        "meta": page_meta(params, total),
+        "data": [_batch_out(r, totals.get(r["id"], [])) for r in rows],
+        "meta": _page_meta(params, total),
     }
 
 
-def _batch(session: Session, workspace_id: str, batch_id: str) -> Any:
+def _batch(session: Session, workspace_id: str, batch_id: str) -> BatchRow:
     row = repository.get_batch(session, workspace_id, batch_id) if _storable_id(batch_id) else None
     if row is None:
         raise NotFound(f"No journal batch '{batch_id}' in this workspace")
     return row
 
 
-def _batch_line_out(row: Any) -> dict[str, Any]:
-    return {
-        "line_no": row.line_no,
-        **_line_out(
-            Line(row.account, row.currency, row.period_start, int(row.debit), int(row.credit))
-        ),
-    }
+def _batch_line_out(row: BatchLineRow) -> BatchLine:
+    line = Line(row["account"], row["currency"], row["period_start"], row["debit"], row["credit"])
+    return {"line_no": row["line_no"], **_line_out(line)}
 
 
 def batch(
     session: Session, workspace_id: str, batch_id: str, page: int, pagesize: int
-) -> dict[str, Any]:
+) -> JournalBatchPage:
     """A batch and one page of its lines (in line order)."""
     row = _batch(session, workspace_id, batch_id)
     params = PageParams(page=page, per_page=pagesize)
-    lines = repository.batch_lines(session, row.id, params.offset, pagesize)
-    body = _batch_out(row, _totals_by_batch(session, [row.id]).get(row.id, []))
-    body["lines"] = [_batch_line_out(r) for r in lines]
-    return {"data": body, "meta": page_meta(params, row.line_count)}
+    lines = repository.batch_lines(session, row["id"], params.offset, pagesize)
+    body = _batch_out(row, _totals_by_batch(session, [row["id"]]).get(row["id"], []))
+    return {
+        "data": {**body, "lines": [_batch_line_out(r) for r in lines]},
+        "meta": _page_meta(params, row["line_count"]),
+    }
 
 
 def batch_csv(session: Session, workspace_id: str, batch_id: str) -> tuple[str, str]:
@@ -364,11 +492,11 @@ def batch_csv(session: Session, workspace_id: str, batch_id: str) -> tuple[str, 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    for line in repository.batch_lines(session, row.id):
+    for line in repository.batch_lines(session, row["id"]):
         fields = _batch_line_out(line)
         writer.writerow(
             [
-                row.id,
+                row["id"],
                 name,
                 fields["line_no"],
                 fields["period"],
@@ -380,13 +508,13 @@ def batch_csv(session: Session, workspace_id: str, batch_id: str) -> tuple[str, 
                 fields["credit"],
             ]
         )
-    filename = f"journal-batch-{row.period_start:%Y-%m}-{row.sequence}.csv"
+    filename = f"journal-batch-{row['period_start']:%Y-%m}-{row['sequence']}.csv"
     return filename, out.getvalue()
 
 
 def set_status(
     session: Session, workspace_id: str, batch_id: str, status: str, now: datetime
-) -> dict[str, Any]:
+) -> JournalBatch:
     """READY_TO_TRANSFER -> TRANSFERRED, once. A transferred batch cannot go back."""
     if status != TRANSFERRED:
         raise field_error("status", f"must be {TRANSFERRED}")
@@ -395,17 +523,17 @@ def set_status(
     ):
         row = _batch(session, workspace_id, batch_id)
         raise BadRequest(
-            f"Journal batch {batch_id} is {row.status}: only a {READY} batch can be "
+            f"Journal batch {batch_id} is {row['status']}: only a {READY} batch can be "
             f"marked {TRANSFERRED}"
         )
     row = _batch(session, workspace_id, batch_id)
-    return _batch_out(row, _totals_by_batch(session, [row.id]).get(row.id, []))
+    return _batch_out(row, _totals_by_batch(session, [row["id"]]).get(row["id"], []))
 
 
 # --- trial balance --------------------------------------------------------------------------
 
 
-def trial_balance(session: Session, workspace_id: str, period: str) -> dict[str, Any]:
+def trial_balance(session: Session, workspace_id: str, period: str) -> TrialBalance:
     """Each account's balance per currency through the end of the period (every posting
     billed and every item recognized in it or before), and per-currency totals whose
     debits minus credits is zero."""
@@ -418,13 +546,13 @@ def trial_balance(session: Session, workspace_id: str, period: str) -> dict[str,
             raise field_error(
                 "period", f"'{period}' is not a period: use a name like Mar'2026 or 2026-03"
             ) from None
-        start = stored.start_date
+        start = stored["start_date"]
     lines = period_lines(session, workspace_id, start, cumulative=True)
     net: dict[tuple[str, str], int] = {}
     for line in lines:
         key = (line.currency, line.account)
         net[key] = net.get(key, 0) + line.debit - line.credit
-    accounts = []
+    accounts: list[TrialBalanceAccount] = []
     totals: dict[str, tuple[int, int]] = {}
     for (currency, account), balance in sorted(net.items()):
         debit, credit = max(balance, 0), max(-balance, 0)
@@ -441,7 +569,7 @@ def trial_balance(session: Session, workspace_id: str, period: str) -> dict[str,
         totals[currency] = (d + debit, c + credit)
     return {
         **_period_fields(start),
-        "period_status": stored.status if stored is not None else None,
+        "period_status": stored["status"] if stored is not None else None,
         "accounts": accounts,
         "totals": [
             {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any, TypedDict, cast
 
 from sqlalchemy import Row, Table, select, update
 from sqlalchemy.orm import Session
@@ -15,6 +15,19 @@ from revledger.periods.models import AccountingPeriod, RecognitionCounter
 
 T = cast(Table, AccountingPeriod.__table__)
 COUNTERS = cast(Table, RecognitionCounter.__table__)
+
+
+class PeriodRow(TypedDict):
+    """A row of accounting_periods."""
+
+    id: str
+    workspace_id: str
+    start_date: date
+    end_date: date
+    status: str
+    closed_at: datetime | None
+    closed_by: str | None
+    created_at: datetime
 
 
 def lock(session: Session, workspace_id: str) -> tuple[int, int]:
@@ -43,12 +56,14 @@ def timezone(session: Session, workspace_id: str) -> str:
 
 
 def all_periods(session: Session, workspace_id: str) -> list[Row[Any]]:
+    """Every period, oldest first, as rows (recognition/service.py reads their attributes;
+    this package reads `listing`)."""
     return list(
         session.execute(select(T).where(T.c.workspace_id == workspace_id).order_by(T.c.start_date))
     )
 
 
-def add(session: Session, rows: Iterable[dict[str, Any]]) -> None:
+def add(session: Session, rows: Iterable[PeriodRow]) -> None:
     values = list(rows)
     if values:
         session.execute(sql.insert(session, T).on_conflict_do_nothing(), values)
@@ -57,10 +72,12 @@ def add(session: Session, rows: Iterable[dict[str, Any]]) -> None:
 def listing(
     session: Session,
     workspace_id: str,
-    status: str | None,
-    date_from: date | None,
-    date_to: date | None,
-) -> list[Row[Any]]:
+    status: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> list[PeriodRow]:
+    """The periods with this status ending on or after `date_from` and starting on or
+    before `date_to` (every period without them), oldest first."""
     stmt = select(T).where(T.c.workspace_id == workspace_id)
     if status:
         stmt = stmt.where(T.c.status == status)
@@ -68,7 +85,8 @@ def listing(
         stmt = stmt.where(T.c.end_date >= date_from)
     if date_to:
         stmt = stmt.where(T.c.start_date <= date_to)
-    return list(session.execute(stmt.order_by(T.c.start_date)))
+    rows = session.execute(stmt.order_by(T.c.start_date)).mappings()
+    return [cast(PeriodRow, dict(r)) for r in rows]
 
 
 def set_status(

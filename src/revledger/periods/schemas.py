@@ -1,4 +1,5 @@
-"""Response models of the accounting period endpoints (the service shapes the JSON)."""
+"""Response models of the accounting period endpoints. The service shapes the JSON as
+the TypedDict of the same name in service.py; keep the two in step."""
 
 from __future__ import annotations
 

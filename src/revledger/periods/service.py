@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TypedDict
 
 from sqlalchemy.orm import Session
 
@@ -21,10 +21,23 @@ from revledger.kit.calendar import month_end, months_between, next_month, parse_
 from revledger.kit.ids import new_id
 from revledger.kit.timeutil import parse_date, utcnow
 from revledger.periods import repository
+from revledger.periods.repository import PeriodRow
 
 OPEN = "open"
 CLOSED = "closed"
 STATUSES = (OPEN, CLOSED)
+
+
+class AccountingPeriodOut(TypedDict):
+    """A period as the API shows it (the wire shape of `schemas.AccountingPeriodOut`)."""
+
+    id: str
+    name: str
+    start_date: str
+    end_date: str
+    status: str
+    closed_at: datetime | None
+    closed_by: str | None
 
 
 @dataclass
@@ -34,7 +47,7 @@ class Calendar:
     workspace_id: str
     periods: dict[date, str] = field(default_factory=dict)
     """start date -> status"""
-    added: list[dict[str, Any]] = field(default_factory=list)
+    added: list[PeriodRow] = field(default_factory=list)
     first_open: date | None = None
     """The month after the last closed period; None when none is closed (nothing to
     redirect). Fixed for the posting: `need` only ever adds open periods."""
@@ -79,7 +92,7 @@ class Calendar:
 def load_calendar(session: Session, workspace_id: str) -> Calendar:
     return Calendar(
         workspace_id,
-        {p.start_date: p.status for p in repository.all_periods(session, workspace_id)},
+        {p["start_date"]: p["status"] for p in repository.listing(session, workspace_id)},
     )
 
 
@@ -88,15 +101,15 @@ def save_calendar(session: Session, calendar: Calendar) -> None:
     calendar.added = []
 
 
-def period_out(row: Any) -> dict[str, Any]:
+def period_out(row: PeriodRow) -> AccountingPeriodOut:
     return {
-        "id": row.id,
-        "name": period_name(row.start_date),
-        "start_date": row.start_date.isoformat(),
-        "end_date": row.end_date.isoformat(),
-        "status": row.status,
-        "closed_at": row.closed_at,
-        "closed_by": row.closed_by,
+        "id": row["id"],
+        "name": period_name(row["start_date"]),
+        "start_date": row["start_date"].isoformat(),
+        "end_date": row["end_date"].isoformat(),
+        "status": row["status"],
+        "closed_at": row["closed_at"],
+        "closed_by": row["closed_by"],
     }
 
 
@@ -115,7 +128,7 @@ def listing(
     status: str | None,
     date_from: str | None,
     date_to: str | None,
-) -> list[dict[str, Any]]:
+) -> list[AccountingPeriodOut]:
     if status is not None and status not in STATUSES:
         raise field_error("status", f"must be one of {', '.join(STATUSES)}")
     lower, upper = _date("date_from", date_from), _date("date_to", date_to)
@@ -125,53 +138,55 @@ def listing(
     return [period_out(r) for r in rows]
 
 
-def _find(rows: list[Any], ref: str) -> Any:
+def _find(rows: list[PeriodRow], ref: str) -> PeriodRow:
     for row in rows:
-        if row.id == ref:
+        if row["id"] == ref:
             return row
     try:
         start = parse_period(ref)
     except ValueError:
         start = None
     for row in rows:
-        if row.start_date == start:
+        if row["start_date"] == start:
             return row
     raise NotFound(f"No accounting period '{ref}' in this workspace")
 
 
-def close(session: Session, workspace_id: str, ref: str, who: str) -> dict[str, Any]:
+def close(session: Session, workspace_id: str, ref: str, who: str) -> AccountingPeriodOut:
     repository.lock(session, workspace_id)
-    rows = repository.all_periods(session, workspace_id)
+    rows = repository.listing(session, workspace_id)
     period = _find(rows, ref)
-    if period.status == CLOSED:
-        raise Conflict(f"Accounting period {period_name(period.start_date)} is already closed")
-    earlier_open = [r for r in rows if r.start_date < period.start_date and r.status == OPEN]
+    start, name = period["start_date"], period_name(period["start_date"])
+    if period["status"] == CLOSED:
+        raise Conflict(f"Accounting period {name} is already closed")
+    earlier_open = [r for r in rows if r["start_date"] < start and r["status"] == OPEN]
     if earlier_open:
         first = earlier_open[0]
         raise Conflict(
-            f"Accounting period {period_name(period.start_date)} cannot be closed: the earlier "
-            f"period {period_name(first.start_date)} (id {first.id}) is still open"
+            f"Accounting period {name} cannot be closed: the earlier "
+            f"period {period_name(first['start_date'])} (id {first['id']}) is still open"
         )
     now = utcnow()
-    repository.set_status(session, period.id, CLOSED, now, who)
-    bus.publish(session, bus.PeriodClosed(workspace_id, period.start_date, now))
+    repository.set_status(session, period["id"], CLOSED, now, who)
+    bus.publish(session, bus.PeriodClosed(workspace_id, start, now))
     return {**period_out(period), "status": CLOSED, "closed_at": now, "closed_by": who}
 
 
-def reopen(session: Session, workspace_id: str, ref: str) -> dict[str, Any]:
+def reopen(session: Session, workspace_id: str, ref: str) -> AccountingPeriodOut:
     repository.lock(session, workspace_id)
-    rows = repository.all_periods(session, workspace_id)
+    rows = repository.listing(session, workspace_id)
     period = _find(rows, ref)
-    if period.status == OPEN:
-        raise Conflict(f"Accounting period {period_name(period.start_date)} is not closed")
-    later_closed = [r for r in rows if r.start_date > period.start_date and r.status == CLOSED]
+    start, name = period["start_date"], period_name(period["start_date"])
+    if period["status"] == OPEN:
+        raise Conflict(f"Accounting period {name} is not closed")
+    later_closed = [r for r in rows if r["start_date"] > start and r["status"] == CLOSED]
     if later_closed:
         last = later_closed[-1]
         raise Conflict(
-            f"Accounting period {period_name(period.start_date)} cannot be reopened: only the "
-            f"latest closed period ({period_name(last.start_date)}, id {last.id}) can be"
+            f"Accounting period {name} cannot be reopened: only the "
+            f"latest closed period ({period_name(last['start_date'])}, id {last['id']}) can be"
         )
     now = utcnow()
-    repository.set_status(session, period.id, OPEN, None, None)
-    bus.publish(session, bus.PeriodReopened(workspace_id, period.start_date, now))
+    repository.set_status(session, period["id"], OPEN, None, None)
+    bus.publish(session, bus.PeriodReopened(workspace_id, start, now))
     return {**period_out(period), "status": OPEN, "closed_at": None, "closed_by": None}

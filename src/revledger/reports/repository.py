@@ -10,15 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import date
-from typing import Any, cast
+from typing import TypedDict, cast
 
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Connection,
-    Row,
-    RowMapping,
     Select,
+    Subquery,
     Table,
     case,
     func,
@@ -37,7 +36,7 @@ S = cast(Table, RevenueSchedule.__table__)
 AP = cast(Table, AccountingPeriod.__table__)
 SRC = cast(Table, RevenueSource.__table__)
 
-GROUP_COLUMNS: dict[str, tuple[ColumnElement[Any], ...]] = {
+GROUP_COLUMNS: dict[str, tuple[ColumnElement[str | None], ...]] = {
     "currency": (),
     "source": (S.c.source_id,),
     "plan": (S.c.source_id, S.c.plan_id),
@@ -47,7 +46,29 @@ GROUP_COLUMNS: dict[str, tuple[ColumnElement[Any], ...]] = {
 }
 
 
-def _total(value: ColumnElement[Any]) -> ColumnElement[int]:
+GroupKey = tuple[str | None, ...]
+"""The values a report groups by, in GROUP_COLUMNS order (() when by currency only)."""
+
+
+BalanceColumns = tuple[int, str, str, str, str, str | None, str, int, int]
+"""What `_balance_rows` selects: the columns of BalanceRow, in its order."""
+
+
+class BalanceRow(TypedDict):
+    """One schedule's balance through a period: billed and recognized in ledger units."""
+
+    number: int
+    origin: str
+    external_id: str
+    kind: str
+    source_id: str
+    customer_id: str | None
+    currency: str
+    billed: int
+    recognized: int
+
+
+def _total(value: ColumnElement[int]) -> ColumnElement[int]:
     """CAST(SUM(x) AS BIGINT): exact integers on both backends."""
     return sql_cast(func.sum(value), BigInteger)
 
@@ -98,8 +119,8 @@ def waterfall_cells(
 
 def recognized_by_group(
     session: Session, workspace_id: str, group_by: str, first: date, last: date
-) -> list[Row[Any]]:
-    """Recognized amounts per (currency, group key..., period) for periods first..last."""
+) -> list[tuple[str, GroupKey, date, int]]:
+    """Recognized amounts per (currency, group key, period) for periods first..last."""
     keys = GROUP_COLUMNS[group_by]
     source = I.join(S, S.c.pk == I.c.schedule_pk) if keys else I
     stmt = (
@@ -112,7 +133,7 @@ def recognized_by_group(
         )
         .group_by(I.c.currency, *keys, I.c.period_start)
     )
-    return list(session.execute(stmt))
+    return [(r[0], tuple(r[1:-2]), r[-2], int(r[-1])) for r in session.execute(stmt)]
 
 
 def source_names(session: Session, workspace_id: str, ids: Sequence[str]) -> dict[str, str]:
@@ -124,7 +145,7 @@ def source_names(session: Session, workspace_id: str, ids: Sequence[str]) -> dic
     return {row.id: row.name for row in rows}
 
 
-def _balances(workspace_id: str, period: date) -> Any:
+def _balances(workspace_id: str, period: date) -> Subquery:
     """Per schedule: billed through `period`, recognized through it; non-zero balances."""
     billed = _total(case((I.c.billed_period <= period, I.c.amount), else_=0))
     recognized = _total(case((I.c.period_start <= period, I.c.amount), else_=0))
@@ -144,7 +165,8 @@ def _balances(workspace_id: str, period: date) -> Any:
     )
 
 
-def _balance_rows(workspace_id: str, period: date) -> Select[Any]:
+def _balance_rows(workspace_id: str, period: date) -> Select[*BalanceColumns]:
+    """Every non-zero balance (BalanceColumns), in schedule number order."""
     b = _balances(workspace_id, period)
     return (
         select(
@@ -163,9 +185,25 @@ def _balance_rows(workspace_id: str, period: date) -> Select[Any]:
     )
 
 
+def _balance(row: BalanceColumns) -> BalanceRow:
+    """A selected row -> its record (unpacked by position: the CSV streams every one)."""
+    number, origin, external_id, kind, source_id, customer_id, currency, billed, recognized = row
+    return {
+        "number": number,
+        "origin": origin,
+        "external_id": external_id,
+        "kind": kind,
+        "source_id": source_id,
+        "customer_id": customer_id,
+        "currency": currency,
+        "billed": billed,
+        "recognized": recognized,
+    }
+
+
 def balance_page(
     session: Session, workspace_id: str, period: date, offset: int, limit: int
-) -> tuple[list[RowMapping], int]:
+) -> tuple[list[BalanceRow], int]:
     """A page of non-zero balances and how many there are, from one aggregation (the
     count rides along as a window); only a page past the end needs a second query."""
     stmt = (
@@ -174,18 +212,19 @@ def balance_page(
         .offset(offset)
         .limit(limit)
     )
-    rows = list(session.execute(stmt).mappings())
-    if rows:
-        return rows, int(rows[0]["full_count"])
+    rows = list(session.execute(stmt))
+    if rows:  # each row is BalanceColumns, then full_count
+        return [_balance(r[:-1]) for r in rows], int(rows[0][-1])
     b = _balances(workspace_id, period)
-    return rows, int(session.scalar(select(func.count()).select_from(b)) or 0)
+    return [], int(session.scalar(select(func.count()).select_from(b)) or 0)
 
 
-def stream_balances(conn: Connection, workspace_id: str, period: date) -> Iterator[RowMapping]:
+def stream_balances(conn: Connection, workspace_id: str, period: date) -> Iterator[BalanceRow]:
     """Every non-zero balance, in schedule number order, through a server-side cursor."""
     stmt = _balance_rows(workspace_id, period)
     result = conn.execution_options(stream_results=True, yield_per=2000).execute(stmt)
-    yield from result.mappings()
+    for row in result:
+        yield _balance(row)
 
 
 def balance_totals(

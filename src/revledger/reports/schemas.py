@@ -1,4 +1,5 @@
-"""Response models of the reports (OpenAPI documentation; the service shapes the JSON).
+"""Response models of the reports (OpenAPI documentation). The service shapes the JSON as
+the TypedDicts of the same names in service.py; keep the two in step.
 
 Amounts are decimal strings in currency units, exact: at least the currency's ISO 4217
 decimals ("170.00" USD, "170" JPY), more only when the value has them (up to four).

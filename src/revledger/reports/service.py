@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Final, Literal, NotRequired, TypedDict
 
 from sqlalchemy.orm import Session
 
@@ -40,10 +40,152 @@ from revledger.kit.money import format_ledger
 from revledger.kit.pagination import PageParams, page_meta
 from revledger.kit.timeutil import get_zone, parse_date, utcnow
 from revledger.reports import repository as repo
+from revledger.reports.repository import BalanceRow, GroupKey
 
 MAX_PERIODS = 250
 """At most 250 periods in one report (Zuora's limit for a schedule's span)."""
 GROUPS = ("source", "plan", "product", "customer", "currency")
+
+
+# --- what the API shows (the wire shapes of the models in schemas.py) -------------------
+# Amounts are decimal strings; per-period amounts are keyed by the period's name.
+
+
+class PeriodOut(TypedDict):
+    name: str
+    start_date: str
+    end_date: str
+    status: str | None
+
+
+class PageMeta(TypedDict):
+    """The wire shape of `kit.pagination.PageMeta`."""
+
+    current_page: int
+    last_page: int
+    per_page: int
+    total: int
+
+
+class GroupFields(TypedDict, total=False):
+    """The columns of a recognized-revenue row that name its group (by `group_by`)."""
+
+    source_id: str | None
+    source_name: str | None
+    plan_id: str | None
+    product_id: str | None
+    customer_id: str | None
+
+
+GroupField = Literal["source_id", "source_name", "plan_id", "product_id", "customer_id"]
+
+
+class RecognizedRow(TypedDict):
+    """The wire shape of `schemas.RecognizedRow`: only its group's columns are present."""
+
+    currency: str
+    source_id: NotRequired[str | None]
+    source_name: NotRequired[str | None]
+    plan_id: NotRequired[str | None]
+    product_id: NotRequired[str | None]
+    customer_id: NotRequired[str | None]
+    recognized: dict[str, str]
+    total: str
+
+
+class RecognizedTotal(TypedDict):
+    currency: str
+    recognized: dict[str, str]
+    total: str
+
+
+class RecognizedMeta(TypedDict):
+    group_by: str
+    start_period: str
+    end_period: str
+    periods: int
+
+
+class RecognizedReport(TypedDict):
+    periods: list[PeriodOut]
+    data: list[RecognizedRow]
+    totals: list[RecognizedTotal]
+    meta: RecognizedMeta
+
+
+class Balance(TypedDict):
+    schedule_number: str
+    origin: str
+    external_id: str
+    kind: str
+    source_id: str
+    customer_id: str | None
+    currency: str
+    billed: str
+    recognized: str
+    deferred: str
+
+
+class BalanceTotal(TypedDict):
+    currency: str
+    billed: str
+    recognized: str
+    deferred: str
+
+
+class DeferredMeta(PageMeta):
+    as_of: str
+    period: PeriodOut
+
+
+class DeferredReport(TypedDict):
+    data: list[Balance]
+    totals: list[BalanceTotal]
+    meta: DeferredMeta
+
+
+class WaterfallLine(TypedDict):
+    billed: str
+    recognized_before: str
+    recognized: dict[str, str]
+    recognized_to_date: str
+    deferred: str
+
+
+class WaterfallRow(WaterfallLine):
+    currency: str
+    row: str
+    billed_period: str | None
+    billed_period_start: str | None
+
+
+class WaterfallTotal(WaterfallLine):
+    currency: str
+
+
+class WaterfallSummary(TypedDict):
+    currency: str
+    period: str
+    period_start: str
+    billed: str
+    recognized: str
+    billed_to_date: str
+    recognized_to_date: str
+    deferred: str
+
+
+class WaterfallMeta(TypedDict):
+    start_period: str
+    end_period: str
+    periods: int
+
+
+class WaterfallReport(TypedDict):
+    periods: list[PeriodOut]
+    data: list[WaterfallRow]
+    totals: list[WaterfallTotal]
+    summary: list[WaterfallSummary]
+    meta: WaterfallMeta
 
 
 # --- periods --------------------------------------------------------------------------
@@ -108,7 +250,7 @@ def period_range(
     return Range(first, last)
 
 
-def periods_out(session: Session, workspace_id: str, rng: Range) -> list[dict[str, Any]]:
+def periods_out(session: Session, workspace_id: str, rng: Range) -> list[PeriodOut]:
     statuses = repo.period_statuses(session, workspace_id, rng.first, rng.last)
     return [
         {
@@ -125,6 +267,16 @@ def money(units: int, currency: str) -> str:
     return format_ledger(units, minor_unit(currency))
 
 
+def _page_meta(params: PageParams, total: int) -> PageMeta:
+    meta = page_meta(params, total)
+    return {
+        "current_page": meta["current_page"],
+        "last_page": meta["last_page"],
+        "per_page": meta["per_page"],
+        "total": meta["total"],
+    }
+
+
 # --- recognized revenue ---------------------------------------------------------------
 
 
@@ -134,7 +286,7 @@ def recognized_revenue(
     start_s: str | None,
     end_s: str | None,
     group_by: str | None,
-) -> dict[str, Any]:
+) -> RecognizedReport:
     group = (group_by or "currency").strip().lower()
     if group not in GROUPS:
         raise field_error("group_by", f"must be one of {', '.join(GROUPS)}")
@@ -142,35 +294,30 @@ def recognized_revenue(
     rng = period_range(session, principal, start_s, end_s)
     names = [period_name(p) for p in rng.periods]
     rows = repo.recognized_by_group(session, ws, group, rng.first, rng.last)
-    cells: dict[tuple[Any, ...], dict[date, int]] = defaultdict(lambda: defaultdict(int))
-    for row in rows:
-        *group_key, period, amount = tuple(row)
-        cells[tuple(group_key)][period] += int(amount)
+    cells: dict[tuple[str, GroupKey], dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    for currency, group_key, period, amount in rows:
+        cells[(currency, group_key)][period] += amount
     sources = (
-        repo.source_names(session, ws, sorted({k[1] for k in cells if k[1] is not None}))
+        repo.source_names(session, ws, sorted({g[0] for _, g in cells if g[0] is not None}))
         if group in ("source", "plan", "customer")
         else {}
     )
-    data = []
+    data: list[RecognizedRow] = []
     totals: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
-    for key in sorted(cells, key=lambda k: tuple((v is None, v or "") for v in k)):
-        currency = key[0]
+    for key in sorted(cells, key=lambda k: tuple((v is None, v or "") for v in (k[0], *k[1]))):
+        currency, values = key
         amounts = cells[key]
-        out: dict[str, Any] = {"currency": currency}
-        if group == "source":
-            out["source_id"] = key[1]
-            out["source_name"] = sources.get(key[1])
-        elif group in ("plan", "customer"):
-            out["source_id"] = key[1]
-            out["source_name"] = sources.get(key[1])
-            out[f"{group}_id"] = key[2]
-        elif group == "product":
-            out["product_id"] = key[1]
-        out["recognized"] = {
-            n: money(amounts.get(p, 0), currency) for n, p in zip(names, rng.periods, strict=True)
-        }
-        out["total"] = money(sum(amounts.values()), currency)
-        data.append(out)
+        data.append(
+            {
+                "currency": currency,
+                **_group_fields(group, values, sources),
+                "recognized": {
+                    n: money(amounts.get(p, 0), currency)
+                    for n, p in zip(names, rng.periods, strict=True)
+                },
+                "total": money(sum(amounts.values()), currency),
+            }
+        )
         for p, v in amounts.items():
             totals[currency][p] += v
     return {
@@ -196,7 +343,26 @@ def recognized_revenue(
     }
 
 
-GROUP_CSV_COLUMNS = {
+def _group_fields(group: str, values: GroupKey, sources: dict[str, str]) -> GroupFields:
+    """The group's columns of a row: its key values (GROUP_COLUMNS order), with the
+    source's name when the group has a source."""
+    if group == "product":
+        return {"product_id": values[0]}
+    if group not in ("source", "plan", "customer"):
+        return {}
+    source_id = values[0]
+    named: GroupFields = {
+        "source_id": source_id,
+        "source_name": sources.get(source_id) if source_id is not None else None,
+    }
+    if group == "plan":
+        named["plan_id"] = values[1]
+    elif group == "customer":
+        named["customer_id"] = values[1]
+    return named
+
+
+GROUP_CSV_COLUMNS: dict[str, list[GroupField]] = {
     "currency": [],
     "source": ["source_id", "source_name"],
     "plan": ["source_id", "source_name", "plan_id"],
@@ -205,7 +371,7 @@ GROUP_CSV_COLUMNS = {
 }
 
 
-def recognized_csv(report: dict[str, Any]) -> Iterator[list[str]]:
+def recognized_csv(report: RecognizedReport) -> Iterator[list[str]]:
     """Header, one line per group and currency, then a `total` line per currency."""
     group = report["meta"]["group_by"]
     names = [p["name"] for p in report["periods"]]
@@ -219,17 +385,17 @@ def recognized_csv(report: dict[str, Any]) -> Iterator[list[str]]:
             *[row["recognized"][n] for n in names],
             row["total"],
         ]
-    for row in report["totals"]:
+    for total in report["totals"]:
         yield [
             "total",
-            row["currency"],
+            total["currency"],
             *["" for _ in keys],
-            *[row["recognized"][n] for n in names],
-            row["total"],
+            *[total["recognized"][n] for n in names],
+            total["total"],
         ]
 
 
-def _text(value: Any) -> str:
+def _text(value: str | None) -> str:
     return "" if value is None else str(value)
 
 
@@ -254,11 +420,11 @@ def schedule_number(number: int) -> str:
     return f"RS-{number:08d}"
 
 
-def balance_out(row: Any) -> dict[str, Any]:
+def balance_out(row: BalanceRow) -> Balance:
     currency = row["currency"]
     billed, recognized = int(row["billed"]), int(row["recognized"])
     return {
-        "schedule_number": schedule_number(int(row["number"])),
+        "schedule_number": schedule_number(row["number"]),
         "origin": row["origin"],
         "external_id": row["external_id"],
         "kind": row["kind"],
@@ -271,7 +437,7 @@ def balance_out(row: Any) -> dict[str, Any]:
     }
 
 
-def _totals_out(rows: list[tuple[str, int, int]]) -> list[dict[str, Any]]:
+def _totals_out(rows: list[tuple[str, int, int]]) -> list[BalanceTotal]:
     return [
         {
             "currency": c,
@@ -283,13 +449,13 @@ def _totals_out(rows: list[tuple[str, int, int]]) -> list[dict[str, Any]]:
     ]
 
 
-def _period_out(session: Session, workspace_id: str, start: date) -> dict[str, Any]:
+def _period_out(session: Session, workspace_id: str, start: date) -> PeriodOut:
     return periods_out(session, workspace_id, Range(start, start))[0]
 
 
 def deferred_revenue(
     session: Session, principal: Principal, as_of: str | None, params: PageParams
-) -> dict[str, Any]:
+) -> DeferredReport:
     ws = principal.workspace_id
     day, period = as_of_period(principal, as_of)
     rows, total = repo.balance_page(session, ws, period, params.offset, params.per_page)
@@ -299,12 +465,24 @@ def deferred_revenue(
         "meta": {
             "as_of": day.isoformat(),
             "period": _period_out(session, ws, period),
-            **page_meta(params, total),
+            **_page_meta(params, total),
         },
     }
 
 
-DEFERRED_CSV_COLUMNS = (
+BalanceField = Literal[
+    "schedule_number",
+    "origin",
+    "external_id",
+    "kind",
+    "source_id",
+    "customer_id",
+    "currency",
+    "billed",
+    "recognized",
+    "deferred",
+]
+DEFERRED_CSV_COLUMNS: tuple[BalanceField, ...] = (
     "schedule_number",
     "origin",
     "external_id",
@@ -365,12 +543,26 @@ class Line:
         return self.before + sum(self.cells.values())
 
 
-EARLIER, LATER = "earlier", "later"
+EARLIER: Final = "earlier"
+LATER: Final = "later"
+RowKey = date | Literal["earlier", "later"]
+"""A waterfall row: the billed period, or EARLIER / LATER than the range."""
+
+
+@dataclass(frozen=True)
+class Waterfall:
+    """The waterfall of one currency, in ledger units: its rows in order (`earlier`,
+    the billed periods, `later`), their total, and per period of the range (period,
+    billed in it, recognized in it, billed to date, recognized to date)."""
+
+    rows: list[tuple[RowKey, Line]]
+    total: Line
+    summary: list[tuple[date, int, int, int, int]]
 
 
 def build_waterfall(
     cells: list[tuple[str, date, date, int]], first: date, last: date
-) -> dict[str, Any]:
+) -> dict[str, Waterfall]:
     """Pure: the waterfall of one range from the aggregate cells (currency, billed period,
     recognized period, amount), amounts still in ledger units.
 
@@ -381,12 +573,13 @@ def build_waterfall(
     period. Summary: per period of the range, billed and recognized in and through it.
     """
     periods = months_between(first, last)
-    lines: dict[str, dict[Any, Line]] = defaultdict(dict)
+    lines: dict[str, dict[RowKey, Line]] = defaultdict(dict)
     billed_in: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
     recognized_in: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
     for currency, billed_period, period_start, amount in cells:
+        key: RowKey
         if billed_period < first:
-            key: Any = EARLIER
+            key = EARLIER
         elif billed_period > last:
             key = LATER
         else:
@@ -401,12 +594,11 @@ def build_waterfall(
             line.cells[period_start] += amount
         if period_start <= last:
             recognized_in[currency][period_start] += amount
-    out: dict[str, Any] = {}
+    out: dict[str, Waterfall] = {}
     for currency in sorted(lines):
         by_key = lines[currency]
-        ordered = ([EARLIER] if EARLIER in by_key else []) + sorted(
-            k for k in by_key if isinstance(k, date)
-        )
+        ordered: list[RowKey] = [EARLIER] if EARLIER in by_key else []
+        ordered += sorted(k for k in by_key if isinstance(k, date))
         ordered += [LATER] if LATER in by_key else []
         rows = [(k, by_key[k]) for k in ordered]
         total = Line()
@@ -424,11 +616,11 @@ def build_waterfall(
             billed_to_date += billed
             recognized_to_date += recognized
             summary.append((p, billed, recognized, billed_to_date, recognized_to_date))
-        out[currency] = {"rows": rows, "total": total, "summary": summary}
+        out[currency] = Waterfall(rows, total, summary)
     return out
 
 
-def _line_out(currency: str, periods: list[date], line: Line) -> dict[str, Any]:
+def _line_out(currency: str, periods: list[date], line: Line) -> WaterfallLine:
     recognized = line.recognized_to_date()
     return {
         "billed": money(line.billed, currency),
@@ -441,26 +633,31 @@ def _line_out(currency: str, periods: list[date], line: Line) -> dict[str, Any]:
 
 def waterfall(
     session: Session, principal: Principal, start_s: str | None, end_s: str | None
-) -> dict[str, Any]:
+) -> WaterfallReport:
     ws = principal.workspace_id
     rng = period_range(session, principal, start_s, end_s)
     periods = rng.periods
     built = build_waterfall(repo.waterfall_cells(session, ws, rng.last), rng.first, rng.last)
-    data, totals, summary = [], [], []
+    data: list[WaterfallRow] = []
+    totals: list[WaterfallTotal] = []
+    summary: list[WaterfallSummary] = []
     for currency, part in built.items():
-        for key, line in part["rows"]:
-            is_period = isinstance(key, date)
+        for key, line in part.rows:
+            if isinstance(key, date):
+                row, billed_period, billed_start = "period", period_name(key), key.isoformat()
+            else:
+                row, billed_period, billed_start = key, None, None
             data.append(
                 {
                     "currency": currency,
-                    "row": "period" if is_period else key,
-                    "billed_period": period_name(key) if is_period else None,
-                    "billed_period_start": key.isoformat() if is_period else None,
+                    "row": row,
+                    "billed_period": billed_period,
+                    "billed_period_start": billed_start,
                     **_line_out(currency, periods, line),
                 }
             )
-        totals.append({"currency": currency, **_line_out(currency, periods, part["total"])})
-        for p, billed, recognized, billed_to_date, recognized_to_date in part["summary"]:
+        totals.append({"currency": currency, **_line_out(currency, periods, part.total)})
+        for p, billed, recognized, billed_to_date, recognized_to_date in part.summary:
             summary.append(
                 {
                     "currency": currency,
@@ -486,10 +683,17 @@ def waterfall(
     }
 
 
-SUMMARY_LINES = ("billed", "recognized", "billed_to_date", "recognized_to_date", "deferred")
+SummaryField = Literal["billed", "recognized", "billed_to_date", "recognized_to_date", "deferred"]
+SUMMARY_LINES: tuple[SummaryField, ...] = (
+    "billed",
+    "recognized",
+    "billed_to_date",
+    "recognized_to_date",
+    "deferred",
+)
 
 
-def waterfall_csv(report: dict[str, Any]) -> Iterator[list[str]]:
+def waterfall_csv(report: WaterfallReport) -> Iterator[list[str]]:
     """The matrix as a spreadsheet shows it: a line per billed period (`row` = period,
     earlier or later), a `total` line per currency, then per currency one line per
     summary figure (`billed_in_period`, …, `deferred_at_end`) with a value per period."""
@@ -515,16 +719,16 @@ def waterfall_csv(report: dict[str, Any]) -> Iterator[list[str]]:
             row["recognized_to_date"],
             row["deferred"],
         ]
-    for row in report["totals"]:
+    for total in report["totals"]:
         yield [
             "total",
-            row["currency"],
+            total["currency"],
             "",
-            row["billed"],
-            row["recognized_before"],
-            *[row["recognized"][n] for n in names],
-            row["recognized_to_date"],
-            row["deferred"],
+            total["billed"],
+            total["recognized_before"],
+            *[total["recognized"][n] for n in names],
+            total["recognized_to_date"],
+            total["deferred"],
         ]
     by_currency: dict[str, dict[str, dict[str, str]]] = defaultdict(lambda: defaultdict(dict))
     for s in report["summary"]:
