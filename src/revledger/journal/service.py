@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import TypedDict
@@ -47,6 +46,12 @@ from revledger.kit.ids import new_id
 from revledger.kit.money import format_ledger
 from revledger.kit.pagination import PageParams, page_meta
 from revledger.kit.text import encodable
+from revledger.recognition.rules import (
+    event_number,
+    parse_event_number,
+    parse_schedule_number,
+    schedule_number,
+)
 from revledger.sources import repository as sources
 
 READY = "READY_TO_TRANSFER"
@@ -224,22 +229,12 @@ def _line_out(line: Line) -> PeriodLine:
     }
 
 
-_NUMBER = {"RS": re.compile(r"RS-(\d{1,15})", re.I), "RE": re.compile(r"RE-(\d{1,15})", re.I)}
-
-
 def _number(name: str, prefix: str, value: str) -> int:
-    match = _NUMBER[prefix].fullmatch(value.strip())
-    if not match:
+    parse = parse_schedule_number if prefix == "RS" else parse_event_number
+    number = parse(value, loose=True)
+    if number is None:
         raise field_error(name, f"'{value}' is not a {prefix} number such as {prefix}-00000001")
-    return int(match.group(1))
-
-
-def schedule_number(number: int) -> str:
-    return f"RS-{number:08d}"
-
-
-def event_number(number: int) -> str:
-    return f"RE-{number:08d}"
+    return number
 
 
 # --- journal entries --------------------------------------------------------------------

@@ -39,6 +39,7 @@ from revledger.kit.currencies import minor_unit
 from revledger.kit.money import format_ledger
 from revledger.kit.pagination import PageParams, page_meta
 from revledger.kit.timeutil import get_zone, parse_date, utcnow
+from revledger.recognition.rules import schedule_number
 from revledger.reports import repository as repo
 from revledger.reports.repository import BalanceRow, GroupKey
 
@@ -414,10 +415,6 @@ def as_of_period(principal: Principal, as_of: str | None) -> tuple[date, date]:
         if not MIN_YEAR <= day.year <= MAX_YEAR:
             raise field_error("as_of", f"must be a date between {MIN_YEAR} and {MAX_YEAR}")
     return day, day.replace(day=1)
-
-
-def schedule_number(number: int) -> str:
-    return f"RS-{number:08d}"
 
 
 def balance_out(row: BalanceRow) -> Balance:

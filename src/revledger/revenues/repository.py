@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, cast
+from typing import TypeAlias, TypedDict, TypeVar, cast
 
 import orjson
 from sqlalchemy import (
@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import GenerativeSelect
 
 from revledger.kit import sql
 from revledger.revenues.models import Revenue, RevenueDayCount
@@ -43,6 +44,30 @@ RECORD_COLUMNS = (
     R.c.metadata,
     R.c.created_at,
 )
+
+
+class RevenueRow(TypedDict):
+    """A `revenues` row by column name (models.Revenue): a validated record, as the
+    service builds it and `insert_new` inserts it."""
+
+    id: str
+    workspace_id: str
+    revenue_source_id: str
+    external_id: str
+    external_product_identifier: str | None
+    type: str
+    amount_milli: int
+    currency: str
+    occurred_at: datetime
+    description: str | None
+    metadata: str | None
+    """Compact JSON text (schemas.serialize_metadata)."""
+    created_at: datetime
+
+
+StoredRevenue: TypeAlias = RevenueRow | RowMapping
+"""A stored record: the row just inserted, or one read back (a `RowMapping` of
+RECORD_COLUMNS, every column but workspace_id; never copied into a dict)."""
 
 
 @dataclass(frozen=True)
@@ -93,12 +118,12 @@ _PG_ADD_COUNTS = text(
 _COUNT_COLUMNS = ("workspace_id", "day", "revenue_source_id", "type", "currency", "n")
 
 
-def _json_rows(rows: list[dict[str, Any]]) -> dict[str, str]:
+def _json_rows(rows: Sequence[Mapping[str, object]]) -> dict[str, str]:
     """Rows as one JSON text: datetimes in RFC 3339, dates ISO, order kept."""
     return {"rows": orjson.dumps(rows).decode()}
 
 
-def insert_new(session: Session, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
+def insert_new(session: Session, rows: list[RevenueRow]) -> set[tuple[str, str]]:
     """INSERT … ON CONFLICT DO NOTHING for the whole batch in one statement.
 
     Rows are sorted by key so that concurrent overlapping batches take their unique-key
@@ -223,7 +248,10 @@ def _conditions(
     return where
 
 
-def _ordered(stmt: Any) -> Any:
+_Select = TypeVar("_Select", bound=GenerativeSelect)
+
+
+def _ordered(stmt: _Select) -> _Select:
     return stmt.order_by(R.c.occurred_at.desc(), R.c.id.desc())
 
 
@@ -337,12 +365,12 @@ def page_and_total(
     if split.end_full is not None and f.occurred_before is not None:
         start = _utc_midnight(split.end_full)
         if start < f.occurred_before:
-            newest_partial = _count_rows(session, workspace_id, _replace(f, occurred_from=start))
+            newest_partial = _count_rows(session, workspace_id, replace(f, occurred_from=start))
     oldest_partial = 0
     if split.first_full is not None and f.occurred_from is not None:
         end = _utc_midnight(split.first_full)
         if f.occurred_from < end:
-            oldest_partial = _count_rows(session, workspace_id, _replace(f, occurred_before=end))
+            oldest_partial = _count_rows(session, workspace_id, replace(f, occurred_before=end))
     total = newest_partial + sum(n for _, n in days) + oldest_partial
 
     if offset < SEEK_FROM_OFFSET or offset < newest_partial or offset >= total:
@@ -352,17 +380,12 @@ def page_and_total(
     for day, n in days:
         if remaining < n:  # the page starts on `day`: skip every newer row at once
             before = _utc_midnight(day + timedelta(days=1))
-            sought = _replace(f, occurred_before=before)
+            sought = replace(f, occurred_before=before)
             return _page_offset(session, workspace_id, sought, remaining, limit), total
         remaining -= n
     assert split.first_full is not None  # else the days cover all history
-    sought = _replace(f, occurred_before=_utc_midnight(split.first_full))
+    sought = replace(f, occurred_before=_utc_midnight(split.first_full))
     return _page_offset(session, workspace_id, sought, remaining, limit), total
-
-
-def _replace(f: RevenueFilter, **changes: Any) -> RevenueFilter:
-    values = {**f.__dict__, **changes}
-    return RevenueFilter(**values)
 
 
 def stream(conn: Connection, workspace_id: str, f: RevenueFilter) -> Iterator[RowMapping]:

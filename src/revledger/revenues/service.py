@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, TypedDict, cast
+from typing import Literal, TypedDict
 
 import orjson
 from pydantic import ValidationError
@@ -38,9 +38,8 @@ from revledger.kit.timeutil import (
     utcnow,
 )
 from revledger.recognition import service as recognition
-from revledger.recognition.records import PostedRevenue
 from revledger.revenues import repository
-from revledger.revenues.repository import RevenueFilter
+from revledger.revenues.repository import RevenueFilter, RevenueRow, StoredRevenue
 from revledger.revenues.schemas import REVENUE_TYPES, RevenueCreate, serialize_metadata
 from revledger.sources import repository as sources
 
@@ -49,7 +48,16 @@ SIGN_RULES = {
     "refund": (lambda a: a < 0, "a refund must be less than 0"),
     "adjustment": (lambda a: a != 0, "an adjustment must not be 0"),
 }
-COMPARED_FIELDS = (
+ComparedField = Literal[
+    "type",
+    "amount",
+    "currency",
+    "occurred_at",
+    "external_product_identifier",
+    "description",
+    "metadata",
+]
+COMPARED_FIELDS: tuple[ComparedField, ...] = (
     "type",
     "amount",
     "currency",
@@ -93,8 +101,8 @@ class RevenueOut(TypedDict):
     created_at: datetime
 
 
-def record_out(row: Mapping[Any, Any]) -> RevenueOut:
-    """A stored record (row mapping or the row just inserted) -> the API's record.
+def record_out(row: StoredRevenue) -> RevenueOut:
+    """A stored record (the row just inserted, or a row mapping read) -> the API's record.
 
     Timestamps stay aware UTC datetimes: orjson writes them exactly as RFC 3339
     `2026-05-31T10:00:00+00:00`, several times faster than isoformat() in Python.
@@ -115,7 +123,7 @@ def record_out(row: Mapping[Any, Any]) -> RevenueOut:
     }
 
 
-def _validate(raw: Any, workspace_id: str, now: datetime) -> dict[str, Any] | list[FieldError]:
+def _validate(raw: object, workspace_id: str, now: datetime) -> RevenueRow | list[FieldError]:
     """One raw record -> a row to insert, or its field errors."""
     if not isinstance(raw, dict):
         return [FieldError("body", ErrorCode.INVALID, "must be a JSON object")]
@@ -142,7 +150,7 @@ def _validate(raw: Any, workspace_id: str, now: datetime) -> dict[str, Any] | li
     }
 
 
-def _mismatched(sent: Mapping[Any, Any], stored: Mapping[Any, Any]) -> list[str]:
+def _mismatched(sent: RevenueRow, stored: StoredRevenue) -> list[ComparedField]:
     out = []
     for name in COMPARED_FIELDS:
         if name == "amount":
@@ -156,11 +164,11 @@ def _mismatched(sent: Mapping[Any, Any], stored: Mapping[Any, Any]) -> list[str]
     return out
 
 
-def _parse_metadata(text: str | None) -> Any:
+def _parse_metadata(text: str | None) -> object:
     return None if text is None else json.loads(text, parse_float=Decimal)
 
 
-def post_records(session: Session, workspace_id: str, raws: list[Any]) -> list[Outcome]:
+def post_records(session: Session, workspace_id: str, raws: Sequence[object]) -> list[Outcome]:
     """Judge every record alone; insert the new ones set-wise; one Outcome per record."""
     now = utcnow()
     checked = [_validate(raw, workspace_id, now) for raw in raws]
@@ -169,7 +177,7 @@ def post_records(session: Session, workspace_id: str, raws: list[Any]) -> list[O
         session, workspace_id, {r["revenue_source_id"] for r in rows}
     )
 
-    first_of_key: dict[tuple[str, str], dict[str, Any]] = {}
+    first_of_key: dict[tuple[str, str], RevenueRow] = {}
     for row in rows:
         if row["revenue_source_id"] in known_sources:
             first_of_key.setdefault((row["revenue_source_id"], row["external_id"]), row)
@@ -189,11 +197,11 @@ def post_records(session: Session, workspace_id: str, raws: list[Any]) -> list[O
         ),
     )
     new_rows = [row for key, row in first_of_key.items() if key in inserted]
-    recognition.post_revenues(session, workspace_id, cast(list[PostedRevenue], new_rows), now)
+    recognition.post_revenues(session, workspace_id, new_rows, now)
     stored = repository.by_keys(
         session, workspace_id, [k for k in first_of_key if k not in inserted]
     )
-    stored_by_key: dict[tuple[str, str], Mapping[Any, Any]] = dict(stored)
+    stored_by_key: dict[tuple[str, str], StoredRevenue] = dict(stored)
     for key in inserted:
         stored_by_key[key] = first_of_key[key]
 
@@ -262,15 +270,15 @@ def parse_filter(
     )
 
 
-def _bound(name: str, value: str | None, from_day: Any, after_us: int) -> datetime | None:
+def _bound(
+    name: str, value: str | None, from_day: Callable[[date], datetime], after_us: int
+) -> datetime | None:
     """A date (its whole day in the workspace timezone) or a timestamp (inclusive)."""
     if value is None or value == "":
         return None
     try:
         if len(value) == 10:
-            day: date = parse_date(value)
-            result: datetime = from_day(day)
-            return result
+            return from_day(parse_date(value))
         return parse_rfc3339(value) + timedelta(microseconds=after_us)
     except ValueError as exc:
         raise field_error(name, f"{exc} (a date YYYY-MM-DD or an RFC 3339 timestamp)") from None

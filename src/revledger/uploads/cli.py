@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 import httpx
 from rich.console import Console
@@ -33,6 +33,23 @@ from revledger.uploads import files, jobs, repository, service
 from revledger.uploads.models import Upload
 
 EXIT_CODES = {"completed": 0, "completed_with_errors": 1, "failed": 2}
+
+
+class UploadState(TypedDict):
+    """What the command reads of an upload: `service.upload_out` of it (local mode) or
+    the `data` of GET /api/v1/uploads/{id} (`--server`), which has these keys too."""
+
+    id: str
+    status: str
+    template: str
+    template_version: int
+    rows_total: int | None
+    rows_checked: int
+    rows_processed: int
+    rows_posted: int
+    rows_duplicate: int
+    rows_error: int
+    message: str | None
 
 
 class ImportFailed(Exception):
@@ -66,7 +83,7 @@ class _Bar:
         self.post = progress.add_task("posting", total=total, start=False)
         self.posting = False
 
-    def update(self, data: dict[str, Any]) -> None:
+    def update(self, data: UploadState) -> None:
         total = data.get("rows_total")
         self.progress.update(self.check, total=total, completed=data.get("rows_checked") or 0)
         if data["status"] in ("staging", "completed", "completed_with_errors") or data.get(
@@ -79,7 +96,7 @@ class _Bar:
             self.progress.update(self.post, total=total, completed=data.get("rows_processed") or 0)
 
 
-def _summary(console: Console, data: dict[str, Any]) -> None:
+def _summary(console: Console, data: UploadState) -> None:
     console.print(
         f"Upload {data['id']} ({data['template']} v{data['template_version']}): "
         f"[bold]{data['status']}[/bold] — rows {data['rows_total']}, "
@@ -117,7 +134,7 @@ def run_local(
     source: str | None,
     workspace: str | None,
     settings: Settings,
-) -> tuple[dict[str, Any], Path | None]:
+) -> tuple[UploadState, Path | None]:
     workspace_id, timezone = _pick_workspace(db, workspace)
     # An earlier import stopped in the middle (its process killed) is finished first:
     # nothing else would resume it when no server runs on this database.
@@ -165,7 +182,7 @@ def run_local(
     return data, errors_path if _has_errors(data) else None
 
 
-def _has_errors(data: dict[str, Any]) -> bool:
+def _has_errors(data: UploadState) -> bool:
     """Rows in error, or a failed upload (whose errors may be the header's alone)."""
     return bool(data["rows_error"]) or data["status"] == "failed"
 
@@ -182,7 +199,7 @@ def run_remote(
     template: str | None,
     source: str | None,
     poll_seconds: float = 0.5,
-) -> tuple[dict[str, Any], Path | None]:
+) -> tuple[UploadState, Path | None]:
     base = server.rstrip("/")
     headers = {"Authorization": f"Bearer {api_key}"}
     form = {k: v for k, v in (("template", template), ("revenue_source_id", source)) if v}

@@ -15,7 +15,6 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from typing import Any
 
 import orjson
 from sqlalchemy.exc import DataError, IntegrityError
@@ -29,7 +28,7 @@ from revledger.kit.worker import PollingWorker
 from revledger.uploads import files, repository, service
 from revledger.uploads.files import FileProblem
 from revledger.uploads.models import Upload
-from revledger.uploads.repository import FINAL, U
+from revledger.uploads.repository import FINAL, UploadChanges
 from revledger.uploads.rules import INVALID, Converter, Layout, Problem, layout
 from revledger.uploads.service import DUPLICATE, ERROR, LEASE, POSTED, Judged
 
@@ -60,7 +59,7 @@ def claim(db: Database, upload_id: str, owner: str) -> bool:
         return repository.take_lease(session, upload_id, owner, now + LEASE, now)
 
 
-def _advance(session: Session, u: Upload, owner: str, values: dict[str, Any]) -> None:
+def _advance(session: Session, u: Upload, owner: str, values: UploadChanges) -> None:
     now = utcnow()
     values = {"updated_at": now, "lease_until": now + LEASE, **values}
     if not repository.advance(session, u.id, owner, u.rows_done, values):
@@ -123,7 +122,7 @@ def _process(
     return _stage(db, u, owner, lay, converter, chunk_size, stop_after_chunks, on_progress)
 
 
-def _final(status: str, u: Upload, message: str | None = None) -> dict[str, Any]:
+def _final(status: str, u: Upload, message: str | None = None) -> UploadChanges:
     return {
         "status": status,
         "finished_at": utcnow(),
@@ -155,7 +154,7 @@ def _pre_stage(
     failing = 0
     total = 0
 
-    def flush(values: dict[str, Any]) -> None:
+    def flush(values: UploadChanges) -> None:
         with db.session(write=True) as session, session.begin():
             _advance(session, u, owner, values)
             rows, errors = service.kept_rows(u, pending, "pre_stage")
@@ -191,7 +190,7 @@ def _pre_stage(
     ok = not failing and not lay.missing
     if ok:
         now = utcnow()
-        values = {
+        values: UploadChanges = {
             "status": "staging",
             "staging_at": now,
             "rows_total": total,
@@ -218,7 +217,11 @@ def _pre_stage(
 
 
 def _post_isolated(
-    session: Session, u: Upload, lay: Layout, converter: Converter, rows: list[Any]
+    session: Session,
+    u: Upload,
+    lay: Layout,
+    converter: Converter,
+    rows: list[tuple[int, int, list[str]]],
 ) -> list[Judged]:
     """post_rows in a SAVEPOINT; if the database refuses a value, halve the chunk until
     the row it refuses is alone, and keep that row as an error. Any other failure (a
@@ -264,13 +267,13 @@ def _stage(
                 counts[j.status] += 1
             rows, errors = service.kept_rows(u, judged, "stage")
             repository.add_rows(session, rows, errors)
-            repository.set_values(
+            repository.add_counts(
                 session,
                 u.id,
                 {
-                    "rows_posted": U.c.rows_posted + counts[POSTED],
-                    "rows_duplicate": U.c.rows_duplicate + counts[DUPLICATE],
-                    "rows_error": U.c.rows_error + counts[ERROR],
+                    "rows_posted": counts[POSTED],
+                    "rows_duplicate": counts[DUPLICATE],
+                    "rows_error": counts[ERROR],
                 },
             )
         u.rows_done = done

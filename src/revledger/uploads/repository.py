@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, TypedDict, cast
 
-from sqlalchemy import Table, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Row, Table, and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from revledger.uploads.models import Upload, UploadError, UploadRow, UploadTemplate
 
@@ -20,10 +21,79 @@ ACTIVE = ("received", "pre_staging", "staging")
 FINAL = ("completed", "completed_with_errors", "failed")
 
 
+class TemplateRow(TypedDict):
+    """An `upload_templates` row (models.UploadTemplate), every column."""
+
+    id: str
+    workspace_id: str
+    name: str
+    version: int
+    target: str
+    definition: str
+    """JSON of rules.TemplateDefinition."""
+    created_at: datetime
+
+
+class UploadChanges(TypedDict, total=False):
+    """Columns of `uploads` (models.Upload) that processing and reposts set."""
+
+    status: str
+    message: str | None
+    rows_total: int
+    rows_checked: int
+    rows_done: int
+    rows_error: int
+    pre_staging_at: datetime
+    staging_at: datetime
+    finished_at: datetime
+    updated_at: datetime
+    lease_owner: str | None
+    lease_until: datetime | None
+
+
+class RowCounts(TypedDict, total=False):
+    """Amounts added to an upload's counts of rows."""
+
+    rows_posted: int
+    rows_duplicate: int
+    rows_error: int
+    rows_discarded: int
+
+
+class KeptRow(TypedDict):
+    """An `upload_rows` row (models.UploadRow), every column."""
+
+    upload_id: str
+    row_number: int
+    workspace_id: str
+    target: str
+    phase: str
+    line: int
+    cells: str
+    """JSON list of the row's original cells."""
+    created_at: datetime
+
+
+class ErrorRow(TypedDict):
+    """An `upload_errors` row (models.UploadError), every column."""
+
+    upload_id: str
+    row_number: int
+    seq: int
+    workspace_id: str
+    target: str
+    phase: str
+    line: int
+    column: str | None
+    value: str | None
+    code: str
+    message: str
+
+
 # --- templates --------------------------------------------------------------------------
 
 
-def latest_templates(session: Session, workspace_id: str) -> list[Any]:
+def latest_templates(session: Session, workspace_id: str) -> list[Row[Any]]:
     newest = (
         select(TT.c.name, func.max(TT.c.version).label("version"))
         .where(TT.c.workspace_id == workspace_id)
@@ -40,14 +110,16 @@ def latest_templates(session: Session, workspace_id: str) -> list[Any]:
     )
 
 
-def template(session: Session, workspace_id: str, name: str, version: int | None) -> Any:
+def template(
+    session: Session, workspace_id: str, name: str, version: int | None
+) -> Row[Any] | None:
     stmt = select(TT).where(TT.c.workspace_id == workspace_id, TT.c.name == name)
     if version is not None:
         stmt = stmt.where(TT.c.version == version)
     return session.execute(stmt.order_by(TT.c.version.desc()).limit(1)).first()
 
 
-def insert_template(session: Session, values: dict[str, Any]) -> None:
+def insert_template(session: Session, values: TemplateRow) -> None:
     session.execute(insert(TT).values(**values))
 
 
@@ -136,7 +208,7 @@ def advance(
     upload_id: str,
     owner: str,
     expected_done: int,
-    values: dict[str, Any],
+    values: UploadChanges,
 ) -> bool:
     """Move an upload on, only if we still hold it and nobody moved it meanwhile (the
     guard that makes every chunk count exactly once)."""
@@ -154,22 +226,23 @@ def lock(session: Session, upload_id: str) -> None:
     session.execute(select(U.c.id).where(U.c.id == upload_id).with_for_update())
 
 
-def set_values(session: Session, upload_id: str, values: dict[str, Any]) -> None:
+def set_values(session: Session, upload_id: str, values: UploadChanges) -> None:
     session.execute(update(U).where(U.c.id == upload_id).values(**values))
 
 
-def add_counts(session: Session, upload_id: str, counts: dict[str, int], now: datetime) -> None:
-    session.execute(
-        update(U)
-        .where(U.c.id == upload_id)
-        .values(updated_at=now, **{name: U.c[name] + n for name, n in counts.items()})
-    )
+def add_counts(
+    session: Session, upload_id: str, counts: RowCounts, now: datetime | None = None
+) -> None:
+    """Add to the counts in the database (`updated_at` set to `now`, when given)."""
+    added = {name: U.c[name] + n for name, n in counts.items()}
+    stmt = update(U).where(U.c.id == upload_id)
+    session.execute(stmt.values(**added) if now is None else stmt.values(updated_at=now, **added))
 
 
 # --- rows kept with their errors --------------------------------------------------------
 
 
-def add_rows(session: Session, rows: list[dict[str, Any]], errors: list[dict[str, Any]]) -> None:
+def add_rows(session: Session, rows: list[KeptRow], errors: list[ErrorRow]) -> None:
     if rows:
         session.execute(insert(R), rows)
     if errors:
@@ -187,7 +260,7 @@ def clear(session: Session, upload_id: str, phase: str | None = None) -> int:
     return cast(int, getattr(result, "rowcount", 0))
 
 
-def rows_by_number(session: Session, upload_id: str, numbers: Sequence[int]) -> dict[int, Any]:
+def rows_by_number(session: Session, upload_id: str, numbers: Sequence[int]) -> dict[int, Row[Any]]:
     if not numbers:
         return {}
     rows = session.execute(
@@ -213,7 +286,7 @@ def set_row_cells(session: Session, upload_id: str, row_number: int, cells: str)
 
 
 def replace_errors(
-    session: Session, upload_id: str, numbers: Iterable[int], errors: list[dict[str, Any]]
+    session: Session, upload_id: str, numbers: Iterable[int], errors: list[ErrorRow]
 ) -> None:
     numbers = list(numbers)
     for i in range(0, len(numbers), 500):
@@ -225,8 +298,8 @@ def replace_errors(
 
 def _error_filter(
     workspace_id: str, upload_id: str | None, target: str | None, phase: str | None
-) -> list[Any]:
-    where = [E.c.workspace_id == workspace_id]
+) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [E.c.workspace_id == workspace_id]
     if upload_id is not None:
         where.append(E.c.upload_id == upload_id)
     if target is not None:
@@ -244,7 +317,7 @@ def error_page(
     phase: str | None,
     offset: int,
     limit: int,
-) -> tuple[list[Any], int]:
+) -> tuple[list[Row[Any]], int]:
     where = _error_filter(workspace_id, upload_id, target, phase)
     rows = session.execute(
         select(E)
@@ -257,7 +330,7 @@ def error_page(
     return list(rows), total
 
 
-def row_batches(session: Session, upload_id: str, size: int = 1000) -> Iterable[list[Any]]:
+def row_batches(session: Session, upload_id: str, size: int = 1000) -> Iterator[list[Row[Any]]]:
     """The kept rows of an upload by row number, a batch at a time (keyset)."""
     after = -1
     while True:
@@ -273,8 +346,10 @@ def row_batches(session: Session, upload_id: str, size: int = 1000) -> Iterable[
         after = rows[-1].row_number
 
 
-def errors_of_rows(session: Session, upload_id: str, first: int, last: int) -> dict[int, list[Any]]:
-    out: dict[int, list[Any]] = {}
+def errors_of_rows(
+    session: Session, upload_id: str, first: int, last: int
+) -> dict[int, list[Row[Any]]]:
+    out: dict[int, list[Row[Any]]] = {}
     for e in session.execute(
         select(E)
         .where(E.c.upload_id == upload_id, E.c.row_number.between(first, last))
@@ -284,7 +359,7 @@ def errors_of_rows(session: Session, upload_id: str, first: int, last: int) -> d
     return out
 
 
-def header_errors(session: Session, upload_id: str) -> list[Any]:
+def header_errors(session: Session, upload_id: str) -> list[Row[Any]]:
     return list(
         session.execute(
             select(E).where(E.c.upload_id == upload_id, E.c.row_number == 0).order_by(E.c.seq)
@@ -292,13 +367,8 @@ def header_errors(session: Session, upload_id: str) -> list[Any]:
     )
 
 
-def workspaces(session: Session) -> list[Any]:
+def workspaces(session: Session) -> list[Row[str, str, bool, str]]:
     """Every workspace (id, name, is_demo, timezone): `revledger import` picks one."""
-    from revledger.auth.models import Workspace
+    from revledger.auth.models import Workspace as W
 
-    W = cast(Table, Workspace.__table__)
-    return list(
-        session.execute(
-            select(W.c.id, W.c.name, W.c.is_demo, W.c.timezone).order_by(W.c.created_at)
-        )
-    )
+    return list(session.execute(select(W.id, W.name, W.is_demo, W.timezone).order_by(W.created_at)))

@@ -90,9 +90,7 @@ _FILE_BODY = {
 def create_template(body: TemplateIn, session: SessionDep, principal: Writer) -> JSONOut:
     """The same name with a different definition makes a new version (201); the same
     definition again changes nothing (200). Built-in names are reserved."""
-    template, created = service.save_template(
-        session, principal.workspace_id, body.model_dump(mode="python")
-    )
+    template, created = service.save_template(session, principal.workspace_id, body)
     return JSONOut({"data": template_out(template)}, status_code=201 if created else 200)
 
 
@@ -117,8 +115,8 @@ def put_template(
     out of it, and must otherwise be the path's."""
     if "name" in body.model_fields_set and body.name != name:
         raise field_error("name", "must be the name in the path")
-    payload = {**body.model_dump(mode="python"), "name": name}
-    template, created = service.save_template(session, principal.workspace_id, payload)
+    named = body.model_copy(update={"name": name})
+    template, created = service.save_template(session, principal.workspace_id, named)
     return JSONOut({"data": template_out(template)}, status_code=201 if created else 200)
 
 

@@ -15,10 +15,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
-from typing import Any
+from typing import TypedDict
 
 import orjson
 
+from revledger.kit.items import Item
 from revledger.kit.timeutil import format_utc, get_zone, parse_rfc3339
 
 TARGETS: tuple[str, ...] = ("revenues", "customers", "plans", "invoices")
@@ -101,6 +102,35 @@ INVALID = "INVALID"
 UNKNOWN_REFERENCE = "UNKNOWN_REFERENCE"
 
 
+class ColumnDefinition(TypedDict):
+    """A template column as stored and shown (the wire shape of `schemas.ColumnOut`)."""
+
+    header: str
+    field: str
+    required: bool
+    default: str | None
+
+
+class TemplateDefinition(TypedDict):
+    """What a version of a template is made of, stored as JSON (`definition` of
+    upload_templates, `template_definition` of uploads)."""
+
+    columns: list[ColumnDefinition]
+    date_format: str | None
+    timezone: str | None
+    delimiter: str
+    decimal_separator: str
+
+
+class ProblemOut(TypedDict):
+    """A problem of a row as the API shows it (with where the row is: schemas.RepostError)."""
+
+    column: str | None
+    value: str | None
+    code: str
+    message: str
+
+
 @dataclass(frozen=True)
 class Column:
     header: str
@@ -112,7 +142,7 @@ class Column:
     def wildcard(self) -> bool:
         return self.header.endswith("*")
 
-    def out(self) -> dict[str, Any]:
+    def out(self) -> ColumnDefinition:
         return {
             "header": self.header,
             "field": self.field,
@@ -134,7 +164,7 @@ class Template:
     builtin: bool = False
     created_at: datetime | None = None
 
-    def definition(self) -> dict[str, Any]:
+    def definition(self) -> TemplateDefinition:
         """What a version is made of (stored as JSON; equal definitions = no new version)."""
         return {
             "columns": [c.out() for c in self.columns],
@@ -153,7 +183,7 @@ class Template:
         name: str,
         target: str,
         version: int,
-        definition: str | dict[str, Any],
+        definition: str | TemplateDefinition,
         builtin: bool = False,
         created_at: datetime | None = None,
     ) -> Template:
@@ -364,7 +394,7 @@ class Problem:
     code: str
     message: str
 
-    def out(self) -> dict[str, Any]:
+    def out(self) -> ProblemOut:
         return {
             "column": self.column,
             "value": self.value,
@@ -466,7 +496,7 @@ class Converter:
         self.parse_date = date_parser(t.date_format, t.timezone)
         self.separator = t.decimal_separator
 
-    def _value(self, kind: str, text: str) -> Any:
+    def _value(self, kind: str, text: str) -> object:
         if kind == "text" or kind == "map":
             return text
         if kind == "amount":
@@ -484,7 +514,7 @@ class Converter:
                 return text
         raise AssertionError(kind)
 
-    def convert(self, cells: list[str]) -> tuple[dict[str, Any], list[Problem]]:
+    def convert(self, cells: list[str]) -> tuple[Item, list[Problem]]:
         problems: list[Problem] = []
         if len(cells) != self.width:
             problems.append(
@@ -496,8 +526,8 @@ class Converter:
                 )
             )
             return {}, problems
-        record: dict[str, Any] = {}
-        mapped: dict[str, Any] | None = None
+        record: Item = {}
+        mapped: dict[str, object] | None = None
         for index, header, column, kind, map_key in self.lay.slots:
             text = cells[index].strip()
             if not text:

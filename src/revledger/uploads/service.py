@@ -10,11 +10,12 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import orjson
+from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,7 +31,7 @@ from revledger.errors import (
 )
 from revledger.invoices.service import import_invoices
 from revledger.kit.ids import new_id
-from revledger.kit.items import ImportStatus
+from revledger.kit.items import ImportStatus, Item
 from revledger.kit.timeutil import utcnow
 from revledger.plans.service import import_plans
 from revledger.revenues.service import Posted, post_records
@@ -38,6 +39,7 @@ from revledger.sources import repository as sources
 from revledger.uploads import files, repository
 from revledger.uploads.files import FileProblem
 from revledger.uploads.models import Upload
+from revledger.uploads.repository import ErrorRow, KeptRow
 from revledger.uploads.rules import (
     ERROR_COLUMNS,
     INVALID,
@@ -55,6 +57,7 @@ from revledger.uploads.rules import (
     layout,
     norm,
 )
+from revledger.uploads.schemas import TemplateIn
 from revledger.uploads.templates import BUILTIN, check_template
 
 LEASE = timedelta(seconds=60)
@@ -63,10 +66,89 @@ chunk renews it). A process that stopped loses it after this; another then resum
 POSTED, DUPLICATE, ERROR = "posted", "duplicate", "error"
 
 
+# --- what the routers answer (the wire shapes of schemas.py's response models) -----------
+
+
+class UploadOut(TypedDict):
+    """An upload as the API shows it (the wire shape of `schemas.UploadOut`)."""
+
+    id: str
+    status: str
+    filename: str
+    template: str
+    template_version: int
+    target: str
+    sha256: str
+    size_bytes: int
+    revenue_source_id: str | None
+    idempotency_key: str | None
+    rows_total: int | None
+    rows_checked: int
+    rows_processed: int
+    rows_posted: int
+    rows_duplicate: int
+    rows_error: int
+    rows_discarded: int
+    message: str | None
+    created_at: datetime
+    received_at: datetime
+    started_at: datetime | None
+    pre_staging_at: datetime | None
+    staging_at: datetime | None
+    finished_at: datetime | None
+    updated_at: datetime
+
+
+class ErrorOut(TypedDict):
+    """A kept error of an upload (the wire shape of `schemas.ErrorOut`)."""
+
+    upload_id: str
+    row_number: int
+    row: int
+    line: int
+    column: str | None
+    value: str | None
+    code: str
+    message: str
+    target: str
+    phase: str
+
+
+class RepostError(TypedDict):
+    """A line of a repost file that failed (the wire shape of `schemas.RepostError`)."""
+
+    row_number: int | None
+    row: int | None
+    line: int
+    column: str | None
+    value: str | None
+    code: str
+    message: str
+
+
+class RepostOut(TypedDict):
+    """What a repost did (the wire shape of `schemas.RepostOut`)."""
+
+    rows_total: int
+    rows_posted: int
+    rows_duplicate: int
+    rows_error: int
+    errors: list[RepostError]
+    upload: UploadOut
+
+
+class DiscardOut(TypedDict):
+    """What a discard did (the wire shape of `schemas.DiscardOut`)."""
+
+    upload_id: str
+    discarded: int
+    upload: UploadOut
+
+
 # --- templates ----------------------------------------------------------------------------
 
 
-def _stored(row: Any) -> Template:
+def _stored(row: Row[Any]) -> Template:
     return Template.from_definition(
         row.name, row.target, row.version, row.definition, created_at=row.created_at
     )
@@ -97,12 +179,10 @@ def get_template(
     return found
 
 
-def save_template(
-    session: Session, workspace_id: str, payload: dict[str, Any]
-) -> tuple[Template, bool]:
+def save_template(session: Session, workspace_id: str, body: TemplateIn) -> tuple[Template, bool]:
     """A new template, or a new version of one when its definition changes; (template,
     whether a version was created). The same definition again creates nothing."""
-    new = check_template(payload)
+    new = check_template(body)
     current = find_template(session, workspace_id, new.name)
     if (
         current is not None
@@ -150,7 +230,7 @@ class HeadersDoNotFit(ValidationFailed):
         self.expected = expected
 
 
-def upload_out(u: Upload) -> dict[str, Any]:
+def upload_out(u: Upload) -> UploadOut:
     return {
         "id": u.id,
         "status": u.status,
@@ -351,12 +431,12 @@ def list_uploads(
     target: str | None,
     offset: int,
     limit: int,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[UploadOut], int]:
     rows, total = repository.page(session, workspace_id, status, target, offset, limit)
     return [upload_out(u) for u in rows], total
 
 
-def error_out(e: Any) -> dict[str, Any]:
+def error_out(e: Row[Any]) -> ErrorOut:
     return {
         "upload_id": e.upload_id,
         "row_number": e.row_number,
@@ -379,7 +459,7 @@ def errors_page(
     phase: str | None,
     offset: int,
     limit: int,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[ErrorOut], int]:
     rows, total = repository.error_page(
         session, workspace_id, upload_id, target, phase, offset, limit
     )
@@ -478,7 +558,7 @@ def post_rows(
     """Convert and post a chunk of rows through the target's service; one Judged each."""
     target = lay.template.target
     judged: list[Judged] = []
-    records: list[dict[str, Any]] = []
+    records: list[Item] = []
     waiting: list[Judged] = []
     for number, line, cells in rows:
         record, problems = converter.convert(cells)
@@ -527,11 +607,11 @@ def _safe(text: str | None) -> str | None:
 
 def kept_rows(
     upload: Upload, judged: list[Judged], phase: str, header_width: int | None = None
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[list[KeptRow], list[ErrorRow]]:
     """The rows and error rows to store for the failing rows of `judged`."""
     now = utcnow()
-    rows: list[dict[str, Any]] = []
-    errors: list[dict[str, Any]] = []
+    rows: list[KeptRow] = []
+    errors: list[ErrorRow] = []
     for j in judged:
         if j.status != ERROR:
             continue
@@ -553,7 +633,7 @@ def kept_rows(
 
 def error_rows(
     upload: Upload, row_number: int, line: int, problems: list[Problem], phase: str
-) -> list[dict[str, Any]]:
+) -> list[ErrorRow]:
     return [
         {
             "upload_id": upload.id,
@@ -590,7 +670,7 @@ def _editable(session: Session, principal: Principal, upload_id: str) -> Upload:
     return upload
 
 
-def repost(session: Session, principal: Principal, upload_id: str, path: Path) -> dict[str, Any]:
+def repost(session: Session, principal: Principal, upload_id: str, path: Path) -> RepostOut:
     """Post again the corrected rows of GET /uploads/{id}/errors (CSV); the rows that
     are now valid leave the staged errors, the others keep their new errors."""
     upload = _editable(session, principal, upload_id)
@@ -611,7 +691,7 @@ def repost(session: Session, principal: Principal, upload_id: str, path: Path) -
     position = {h: i for i, h in enumerate(header)}
     converter = Converter(lay, upload.revenue_source_id)
     totals = {"rows_total": 0, POSTED: 0, DUPLICATE: 0, ERROR: 0}
-    failures: list[dict[str, Any]] = []
+    failures: list[RepostError] = []
     chunk: list[tuple[int, int, list[str]]] = []
 
     seen: set[int] = set()
@@ -646,7 +726,7 @@ def repost(session: Session, principal: Principal, upload_id: str, path: Path) -
         done = [j.row_number for j in judged if j.status != ERROR]
         repository.remove_rows(session, upload.id, done)
         failed = [j for j in judged if j.status == ERROR]
-        new_errors = []
+        new_errors: list[ErrorRow] = []
         for j in failed:
             new_errors.extend(error_rows(upload, j.row_number, j.line, j.problems, "stage"))
             cells = [
@@ -750,7 +830,7 @@ def _row_matcher(
     return by_key
 
 
-def discard(session: Session, principal: Principal, upload_id: str) -> dict[str, Any]:
+def discard(session: Session, principal: Principal, upload_id: str) -> DiscardOut:
     upload = _editable(session, principal, upload_id)
     repository.lock(session, upload.id)
     session.refresh(upload)

@@ -8,7 +8,8 @@ Built-in templates are version 1 forever; their names are reserved.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import TypedDict
 
 from revledger.errors import ErrorCode, FieldError, ValidationFailed
 from revledger.kit.timeutil import get_zone
@@ -17,11 +18,13 @@ from revledger.uploads.rules import (
     TARGET_FIELDS,
     TARGETS,
     Column,
+    ColumnDefinition,
     Template,
     field_kind,
     norm,
     validate_date_format,
 )
+from revledger.uploads.schemas import TemplateIn
 
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "revenues": ("type", "amount", "currency", "occurred_at", "external_id"),
@@ -72,12 +75,12 @@ a transaction_date without an offset is read in UTC."""
 BUILTIN: dict[str, Template] = {t.name: t for t in [*map(_api_template, TARGETS), ALLOCORA]}
 
 
-def check_template(payload: dict[str, Any]) -> Template:
+def check_template(body: TemplateIn) -> Template:
     """A validated template from the request body (already shaped by schemas.TemplateIn);
     every problem is a 422 naming the field."""
     errors: list[FieldError] = []
-    name: str = payload["name"]
-    target: str = payload["target"]
+    name: str = body.name
+    target: str = body.target
     if name in BUILTIN:
         errors.append(
             FieldError("name", ErrorCode.INVALID, f"'{name}' is a built-in template's name")
@@ -85,8 +88,8 @@ def check_template(payload: dict[str, Any]) -> Template:
     columns: list[Column] = []
     headers: set[str] = set()
     fields: set[str] = set()
-    for i, raw in enumerate(payload["columns"]):
-        header, fld = raw["header"].strip(), raw["field"].strip()
+    for i, raw in enumerate(body.columns):
+        header, fld = raw.header.strip(), raw.field.strip()
         where = f"columns.{i}"
         if not header:
             errors.append(FieldError(f"{where}.header", ErrorCode.INVALID, "must not be empty"))
@@ -115,7 +118,7 @@ def check_template(payload: dict[str, Any]) -> Template:
                 )
             )
             continue
-        if wildcard_header and (raw.get("required") or raw.get("default") is not None):
+        if wildcard_header and (raw.required or raw.default is not None):
             errors.append(
                 FieldError(
                     f"{where}",
@@ -136,8 +139,7 @@ def check_template(payload: dict[str, Any]) -> Template:
             continue
         headers.add(norm(header))
         fields.add(fld)
-        default = raw.get("default")
-        columns.append(Column(header, fld, bool(raw.get("required")), default))
+        columns.append(Column(header, fld, raw.required, raw.default))
     missing = [f for f in REQUIRED_FIELDS[target] if f not in fields]
     if missing and not errors:
         errors.append(
@@ -147,19 +149,19 @@ def check_template(payload: dict[str, Any]) -> Template:
                 f"a {target} template must map the fields {', '.join(missing)}",
             )
         )
-    date_format = payload.get("date_format") or None
+    date_format = body.date_format or None
     if date_format is not None:
         try:
             validate_date_format(date_format)
         except ValueError as exc:
             errors.append(FieldError("date_format", ErrorCode.INVALID, str(exc)))
-    zone = payload.get("timezone") or None
+    zone = body.timezone or None
     if zone is not None:
         try:
             get_zone(zone)
         except ValueError as exc:
             errors.append(FieldError("timezone", ErrorCode.INVALID, str(exc)))
-    delimiter = payload.get("delimiter") or ","
+    delimiter = body.delimiter or ","
     if delimiter in ('"', "\r", "\n") or len(delimiter) != 1:
         errors.append(
             FieldError(
@@ -175,11 +177,26 @@ def check_template(payload: dict[str, Any]) -> Template:
         date_format=date_format,
         timezone=zone,
         delimiter=delimiter,
-        decimal_separator=payload.get("decimal_separator") or ".",
+        decimal_separator=body.decimal_separator or ".",
     )
 
 
-def template_out(t: Template) -> dict[str, Any]:
+class TemplateOut(TypedDict):
+    """A template as the API shows it (the wire shape of `schemas.TemplateOut`)."""
+
+    name: str
+    version: int
+    target: str
+    builtin: bool
+    columns: list[ColumnDefinition]
+    date_format: str | None
+    timezone: str | None
+    delimiter: str
+    decimal_separator: str
+    created_at: datetime | None
+
+
+def template_out(t: Template) -> TemplateOut:
     return {
         "name": t.name,
         "version": t.version,
