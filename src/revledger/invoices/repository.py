@@ -97,9 +97,7 @@ def page(
     return list(session.execute(stmt).mappings())
 
 
-def get(
-    session: Session, workspace_id: str, source_id: str, external_id: str
-) -> RowMapping | None:
+def get(session: Session, workspace_id: str, source_id: str, external_id: str) -> RowMapping | None:
     return (
         session.execute(
             select(T).where(
