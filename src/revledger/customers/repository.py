@@ -3,15 +3,44 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, cast
+from datetime import datetime
+from typing import Any, TypedDict, cast
 
 from sqlalchemy import Row, Table, select
 from sqlalchemy.orm import Session
 
 from revledger.customers.models import Customer
 from revledger.kit import sql
+from revledger.kit.items import RowDict
+from revledger.kit.upsert import Planned
 
 T = cast(Table, Customer.__table__)
+
+
+class CustomerRow(TypedDict):
+    """A valid imported customer, as it is upserted (`pk` and the timestamps are added
+    by the upsert)."""
+
+    workspace_id: str
+    source_id: str
+    external_id: str
+    name: str | None
+    email: str | None
+    country: str | None
+    company: str | None
+    custom_variables: str | None
+    """A JSON object's text."""
+
+
+def upsert(
+    session: Session,
+    workspace_id: str,
+    rows: list[tuple[int, RowDict]],
+    compared: tuple[str, ...],
+    now: datetime,
+) -> Planned:
+    """Insert or update the valid items (index, `CustomerRow`) of one import request."""
+    return sql.apply_upsert(session, T, workspace_id, rows, compared, now)
 
 
 def page(

@@ -10,20 +10,20 @@ transaction, so a rollback drops the marks with the data.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from typing import Any, cast
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any, NotRequired, TypedDict, cast
 
 import orjson
+from sqlalchemy import RowMapping
 from sqlalchemy.orm import Session
 
 from revledger.customers import repository as customers
 from revledger.errors import ErrorCode, NotFound, field_error
 from revledger.events import bus
 from revledger.invoices import repository
-from revledger.invoices.repository import T
-from revledger.kit import sql
-from revledger.kit.items import Checked, Checker, Item, ItemResult, results, split_valid
-from revledger.kit.pagination import cut, decode_cursor, list_result
+from revledger.invoices.repository import InvoiceRow, InvoiceVersionRow
+from revledger.kit.items import Checked, Checker, Item, ItemResult, RowDict, results, split_valid
+from revledger.kit.pagination import cut, decode_cursor
 from revledger.kit.text import encodable
 from revledger.kit.timeutil import (
     day_start,
@@ -38,7 +38,7 @@ from revledger.plans import repository as plans
 from revledger.recognition import service as recognition
 from revledger.recognition.records import PostedInvoice
 from revledger.sources import repository as sources
-from revledger.sources.service import checked_ref, require
+from revledger.sources.service import CursorList, checked_ref, cursor_list, require
 
 TYPES = ("subscription", "one-time", "refund", "cancellation")
 RECURRING = frozenset({"subscription", "cancellation"})
@@ -155,7 +155,19 @@ def _validate(
                 check.fail("plan_id", ErrorCode.NOT_FOUND, f"Plan ID {plan_id} does not exist")
     if check.errors:
         return None, tuple(check.errors)
-    return {
+    assert (  # every required field passed its check
+        source_id is not None
+        and external_id is not None
+        and customer_id is not None
+        and customer_pk is not None
+        and kind is not None
+        and when is not None
+        and amount is not None
+        and currency is not None
+        and start is not None
+        and end is not None
+    )
+    row: InvoiceRow = {
         "workspace_id": workspace_id,
         "source_id": source_id,
         "external_id": external_id,
@@ -172,7 +184,8 @@ def _validate(
         "end_date": end,
         "quantity": quantity,
         "discount": discount,
-    }, ()
+    }
+    return cast(RowDict, row), ()  # kit's upsert plans plain rows
 
 
 def import_invoices(session: Session, workspace_id: str, items: list[Item]) -> list[ItemResult]:
@@ -194,23 +207,19 @@ def import_invoices(session: Session, workspace_id: str, items: list[Item]) -> l
         items, lambda item: _validate(item, workspace_id, known, customer_pks, plan_pks)
     )
     now = utcnow()
-    planned = sql.apply_upsert(
-        session, T, workspace_id, rows, COMPARED, now, versioned=True, defaults=DEFAULTS
-    )
-    repository.add_versions(
-        session,
-        [
-            {
-                "invoice_pk": old["pk"],
-                "version": old["version"],
-                "workspace_id": workspace_id,
-                "fields": orjson.dumps(invoice_out(old)).decode(),
-                "valid_from": old["updated_at"],
-                "replaced_at": now,
-            }
-            for old, _new in planned.replaced
-        ],
-    )
+    planned = repository.upsert(session, workspace_id, rows, COMPARED, now, DEFAULTS)
+    earlier: list[InvoiceVersionRow] = [
+        {
+            "invoice_pk": old["pk"],
+            "version": old["version"],
+            "workspace_id": workspace_id,
+            "fields": orjson.dumps(invoice_out(old)).decode(),
+            "valid_from": old["updated_at"],
+            "replaced_at": now,
+        }
+        for old, _new in planned.replaced
+    ]
+    repository.add_versions(session, earlier)
     affected = {r["customer_pk"] for r in planned.inserts.values() if r["type"] in RECURRING}
     for old, new in planned.replaced:
         if old["type"] in RECURRING or new["type"] in RECURRING:
@@ -226,9 +235,49 @@ DEFAULTS = {"quantity": 1, "discount": 0}
 """An omitted quantity or discount means these: re-sending one explicitly is no change."""
 
 
-def invoice_out(row: Any) -> dict[str, Any]:
-    m = row._mapping if hasattr(row, "_mapping") else row
-    out: dict[str, Any] = {
+class InvoiceOut(TypedDict):
+    """An invoice as the API shows it (the wire shape of `schemas.InvoiceOut`): a field
+    without a value is left out."""
+
+    source_id: str
+    customer_id: str
+    id: str
+    type: str
+    date: str
+    amount_cents: int
+    currency: str
+    plan_id: NotRequired[str]
+    subscription_id: NotRequired[str]
+    start_date: str
+    end_date: str
+    quantity: NotRequired[int]
+    discount: NotRequired[int]
+    version: int
+    updated_at: str
+
+
+class InvoiceVersionOut(TypedDict):
+    version: int
+    valid_from: str
+    replaced_at: str
+    invoice: orjson.Fragment
+    """The invoice as it was in this version (its JSON, stored when it was replaced)."""
+
+
+class InvoiceVersions(TypedDict):
+    invoice: InvoiceOut
+    versions: list[InvoiceVersionOut]
+
+
+class InvoiceVersionsEnvelope(TypedDict):
+    """The wire shape of `schemas.InvoiceVersionsEnvelope`."""
+
+    data: InvoiceVersions
+
+
+def invoice_out(m: RowMapping | RowDict) -> InvoiceOut:
+    """A stored invoice (a row read back, or one the upsert loaded) -> the API's invoice."""
+    out: InvoiceOut = {
         "source_id": m["source_id"],
         "customer_id": m["customer_id"],
         "id": m["external_id"],
@@ -236,21 +285,28 @@ def invoice_out(row: Any) -> dict[str, Any]:
         "date": format_utc(m["date"], zulu=True),
         "amount_cents": m["amount_cents"],
         "currency": m["currency"],
+        "plan_id": m["plan_id"],
+        "subscription_id": m["subscription_id"],
+        "start_date": format_utc(m["start_date"], zulu=True),
+        "end_date": format_utc(m["end_date"], zulu=True),
+        "quantity": m["quantity"],
+        "discount": m["discount"],
+        "version": m["version"],
+        "updated_at": format_utc(m["updated_at"], zulu=True),
     }
-    for name in ("plan_id", "subscription_id"):
-        if m[name] is not None:
-            out[name] = m[name]
-    out["start_date"] = format_utc(m["start_date"], zulu=True)
-    out["end_date"] = format_utc(m["end_date"], zulu=True)
-    for name in ("quantity", "discount"):
-        if m[name] is not None:
-            out[name] = m[name]
-    out["version"] = m["version"]
-    out["updated_at"] = format_utc(m["updated_at"], zulu=True)
+    # what has no value is dropped (deleting a key keeps the order of the others)
+    if out["plan_id"] is None:
+        del out["plan_id"]
+    if out["subscription_id"] is None:
+        del out["subscription_id"]
+    if out["quantity"] is None:
+        del out["quantity"]
+    if out["discount"] is None:
+        del out["discount"]
     return out
 
 
-def _bound(name: str, value: str | None, zone: Any, end: bool) -> datetime | None:
+def _bound(name: str, value: str | None, zone: tzinfo, end: bool) -> datetime | None:
     """A date (its whole day in the workspace's timezone) or an RFC 3339 timestamp."""
     if value is None or value == "":
         return None
@@ -276,7 +332,7 @@ def page(
     date_from: str | None,
     date_to: str | None,
     cursor: str | None,
-) -> dict[str, Any]:
+) -> CursorList[InvoiceOut]:
     source_id = require(session, workspace_id, source)
     zone = get_zone(timezone)
     lower = _bound("date_from", date_from, zone, end=False)
@@ -291,11 +347,13 @@ def page(
     rows = repository.page(
         session, workspace_id, source_id, customer_id or None, lower, upper, after, limit + 1
     )
-    shown, next_cursor = cut(rows, limit, lambda r: [r.date.isoformat(), r.pk])
-    return list_result([invoice_out(r) for r in shown], next_cursor)
+    shown, next_cursor = cut(rows, limit, lambda r: [r["date"].isoformat(), r["pk"]])
+    return cursor_list([invoice_out(r) for r in shown], next_cursor)
 
 
-def versions(session: Session, workspace_id: str, source: str, external_id: str) -> dict[str, Any]:
+def versions(
+    session: Session, workspace_id: str, source: str, external_id: str
+) -> InvoiceVersionsEnvelope:
     source_id = require(session, workspace_id, source)
     row = (
         None
@@ -304,14 +362,14 @@ def versions(session: Session, workspace_id: str, source: str, external_id: str)
     )
     if row is None:
         raise NotFound(f"Invoice ID {external_id} does not exist in data source {source}")
-    earlier = [
+    earlier: list[InvoiceVersionOut] = [
         {
-            "version": v.version,
-            "valid_from": format_utc(v.valid_from, zulu=True),
-            "replaced_at": format_utc(v.replaced_at, zulu=True),
-            "invoice": orjson.Fragment(v.fields),
+            "version": version,
+            "valid_from": format_utc(valid_from, zulu=True),
+            "replaced_at": format_utc(replaced_at, zulu=True),
+            "invoice": orjson.Fragment(fields),
         }
-        for v in repository.versions(session, row.pk)
+        for version, valid_from, replaced_at, fields in repository.versions(session, row["pk"])
     ]
     return {"data": {"invoice": invoice_out(row), "versions": earlier}}
 

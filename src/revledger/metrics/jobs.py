@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from fractions import Fraction
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -27,7 +26,6 @@ from revledger.kit import sql
 from revledger.kit.timeutil import get_zone, utcnow
 from revledger.kit.worker import PollingWorker
 from revledger.metrics import repository as repo
-from revledger.metrics.models import MissingRate, MrrMovement, MrrPlanMovement
 from revledger.metrics.rules import (
     Period,
     Rates,
@@ -92,19 +90,33 @@ class Calculator:
 
         Rows are plain tuples with the days already computed (by PostgreSQL when it is
         the database): this loop runs once per invoice of a full recalculation."""
-        rows: list[tuple[Any, ...]]
+        rows: list[repo.InvoiceFact]
         if sql.is_postgresql(self.session):
             rows = repo.recurring_invoice_days(self.session, customer_pks, self.tz)
         else:
             day = self.day
             rows = [
-                (r[0], r[1], r[2], day(r[3]), day(r[4]), day(r[5]), *r[6:10], (r[3], r[9]))
-                for r in map(tuple, repo.recurring_invoices(self.session, customer_pks))
+                (
+                    cpk,
+                    sub,
+                    kind,
+                    day(when),
+                    day(start),
+                    day(end),
+                    amount,
+                    cur,
+                    plan,
+                    id_,
+                    (when, id_),
+                )
+                for cpk, sub, kind, when, start, end, amount, cur, plan, id_ in (
+                    repo.recurring_invoices(self.session, customer_pks)
+                )
             ]
         plans = repo.plan_intervals(self.session, {r[8] for r in rows if r[8]})
         out: dict[str, CustomerFacts] = {pk: CustomerFacts() for pk in customer_pks}
         reporting = self.reporting
-        same: dict[tuple[int, str], int] = {}  # (amount, plan) -> units, reporting currency
+        same: dict[tuple[int, str | None], int] = {}  # (amount, plan) -> units, reporting currency
         for cpk, sub, kind, day_, start, end, amount, currency, plan, _id, order in rows:
             facts = out[cpk]
             if kind == "cancellation":
@@ -158,12 +170,13 @@ def recalculate(
         elif after == 0:
             v[6] -= sign
 
-    for source_id, day, kind, before, after in repo.old_movements(session, pks):
-        add(source_id, day, kind, before, after, -1)
+    for old in repo.old_movements(session, pks):  # (source, day, type, before, after)
+        add(*old, -1)
 
-    movement_rows: list[tuple[Any, ...]] = []
-    plan_rows: list[tuple[Any, ...]] = []
-    missing_rows: list[tuple[Any, ...]] = []
+    # in the order of MOVEMENT_COLUMNS, PLAN_MOVEMENT_COLUMNS and MISSING_COLUMNS
+    movement_rows: list[tuple[str, date, str, str, str, int, int, str | None]] = []
+    plan_rows: list[tuple[str, str, date, str, str, int, int]] = []
+    missing_rows: list[tuple[str, str, str, date]] = []
     for pk, (segs, facts) in calc.segments(pks).items():
         source_id = sources.get(pk)
         if source_id is None:
@@ -185,9 +198,9 @@ def recalculate(
             missing_rows.append((pk, currency, workspace_id, day))
 
     repo.clear(session, pks)
-    repo.insert_rows(session, MrrMovement.__table__, MOVEMENT_COLUMNS, movement_rows)
-    repo.insert_rows(session, MrrPlanMovement.__table__, PLAN_MOVEMENT_COLUMNS, plan_rows)
-    repo.insert_rows(session, MissingRate.__table__, MISSING_COLUMNS, missing_rows)
+    repo.insert_rows(session, repo.M, MOVEMENT_COLUMNS, movement_rows)
+    repo.insert_rows(session, repo.PM, PLAN_MOVEMENT_COLUMNS, plan_rows)
+    repo.insert_rows(session, repo.X, MISSING_COLUMNS, missing_rows)
     repo.add_daily(session, workspace_id, deltas)
     repo.touch_state(session, workspace_id, now)
 

@@ -5,15 +5,30 @@ from __future__ import annotations
 import typing
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import TypedDict, TypeVar
 
-from sqlalchemy import Row, Table, Text, and_, cast, delete, func, literal, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Table,
+    Text,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    literal,
+    select,
+    tuple_,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from revledger.auth.models import Workspace
 from revledger.customers.models import Customer
 from revledger.invoices.models import Invoice
 from revledger.kit import sql
+from revledger.kit.items import RowDict
 from revledger.kit.sql import in_list, unnest_upsert
 from revledger.metrics.models import (
     ExchangeRate,
@@ -43,15 +58,44 @@ W = typing.cast(Table, Workspace.__table__)
 
 CHUNK = 5000  # ids per IN (...) list
 SUM_COLUMNS = ("mrr", "new", "expansion", "contraction", "churn", "reactivation", "customers")
+V = TypeVar("V")
+
+InvoiceFact = tuple[
+    str, str | None, str, date, date, date, int, str, str | None, str, tuple[datetime, str]
+]
+"""A subscription or cancellation invoice as the recalculation reads it: (customer pk,
+subscription id, type, day, start day, end day, amount_cents, currency, plan pk,
+invoice id, (date, invoice id) to order invoices of equal start). Days are in the
+workspace's timezone."""
+
+InvoiceMoments = Row[str, str | None, str, datetime, datetime, datetime, int, str, str | None, str]
+"""The same invoice with its timestamps (SQLite: days are computed in Python)."""
+
+DaySums = tuple[date, list[int]]
+"""A day and its sums in `SUM_COLUMNS` order (mrr, new, …, customers)."""
+
+MissingRates = tuple[str, date, int]
+"""(currency, the first day its rate is missing, customers concerned)"""
 
 
-def _int(value: Any) -> int:
+class RateRow(TypedDict):
+    """An exchange rate to store: `rate` `base` units per unit of `currency` from `day`."""
+
+    workspace_id: str
+    base: str
+    currency: str
+    day: date
+    rate: str
+    updated_at: datetime
+
+
+def _int(value: object) -> int:
     """A sum read back (PostgreSQL: NUMERIC -> Decimal) -> an exact int, never a float."""
     out = exact_int(value)
     return 0 if out is None else out
 
 
-def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+def _chunks(values: Sequence[V], size: int = CHUNK) -> Iterable[Sequence[V]]:
     for i in range(0, len(values), size):
         yield values[i : i + size]
 
@@ -59,7 +103,11 @@ def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]
 # --- marking customers for recalculation (in the caller's transaction) ----------------
 
 
-def _upsert_pending(session: Session, stmt: Any, rows: list[dict[str, Any]] | None = None) -> None:
+def _upsert_pending(
+    session: Session,
+    stmt: postgresql.Insert | sqlite.Insert,
+    rows: list[RowDict] | None = None,
+) -> None:
     stmt = stmt.on_conflict_do_update(
         index_elements=["customer_pk"],
         set_={"marks": P.c.marks + 1, "marked_at": stmt.excluded.marked_at},
@@ -73,7 +121,7 @@ def _upsert_pending(session: Session, stmt: Any, rows: list[dict[str, Any]] | No
 def mark(session: Session, workspace_id: str, customer_pks: Iterable[str], now: datetime) -> None:
     """Upsert a mark per customer. DO UPDATE (not DO NOTHING) takes the row lock, so a
     worker that has claimed the customer finishes first and the new mark survives it."""
-    rows = [
+    rows: list[RowDict] = [
         {"customer_pk": pk, "workspace_id": workspace_id, "marks": 1, "marked_at": now}
         for pk in sorted(set(customer_pks))
     ]
@@ -86,7 +134,9 @@ def mark(session: Session, workspace_id: str, customer_pks: Iterable[str], now: 
     _upsert_pending(session, sql.insert(session, P), rows)
 
 
-def mark_where(session: Session, workspace_id: str, condition: Any, now: datetime) -> None:
+def mark_where(
+    session: Session, workspace_id: str, condition: ColumnElement[bool], now: datetime
+) -> None:
     """Mark every customer having an invoice that matches `condition`, in one statement."""
     inner = (
         select(I.c.customer_pk)
@@ -152,9 +202,9 @@ def workspace_settings(session: Session, workspace_id: str) -> tuple[str, str]:
     return row[0], row[1]
 
 
-def recurring_invoices(session: Session, customer_pks: Sequence[str]) -> list[Row[Any]]:
+def recurring_invoices(session: Session, customer_pks: Sequence[str]) -> list[InvoiceMoments]:
     """The subscription and cancellation invoices of these customers."""
-    out: list[Row[Any]] = []
+    out: list[InvoiceMoments] = []
     for chunk in _chunks(customer_pks):
         out.extend(
             session.execute(
@@ -191,12 +241,12 @@ WHERE invoices.type IN ('subscription', 'cancellation')
 
 def recurring_invoice_days(
     session: Session, customer_pks: Sequence[str], tz: str
-) -> list[tuple[Any, ...]]:
+) -> list[InvoiceFact]:
     """PostgreSQL: the same rows with the days computed in the workspace's timezone by
     the database, fetched as plain tuples (a full recalculation reads every invoice)."""
     raw = session.connection().connection.driver_connection
     assert raw is not None
-    out: list[tuple[Any, ...]] = []
+    out: list[InvoiceFact] = []
     with raw.cursor(binary=True) as cur:  # binary results: dates and ints parse faster
         for chunk in _chunks(customer_pks, 20_000):
             cur.execute(RECURRING_SQL, {"tz": tz, "pks": list(chunk)})
@@ -242,9 +292,11 @@ def customer_sources(session: Session, customer_pks: Sequence[str]) -> dict[str,
     return out
 
 
-def old_movements(session: Session, customer_pks: Sequence[str]) -> list[tuple[Any, ...]]:
+def old_movements(
+    session: Session, customer_pks: Sequence[str]
+) -> list[tuple[str, date, str, int, int]]:
     """(source, day, type, before, after) of the movements stored for these customers."""
-    out: list[tuple[Any, ...]] = []
+    out: list[tuple[str, date, str, int, int]] = []
     for chunk in _chunks(customer_pks):
         stmt = select(M.c.source_id, M.c.day, M.c.type, M.c.before_units, M.c.after_units)
         out.extend(
@@ -260,7 +312,7 @@ def clear(session: Session, customer_pks: Sequence[str]) -> None:
 
 
 def insert_rows(
-    session: Session, table: Any, columns: Sequence[str], rows: list[tuple[Any, ...]]
+    session: Session, table: Table, columns: Sequence[str], rows: Sequence[tuple[object, ...]]
 ) -> None:
     """Bulk insert of tuples in `columns` order (PostgreSQL: COPY)."""
     if not rows:
@@ -281,7 +333,7 @@ def add_daily(
     session: Session, workspace_id: str, deltas: dict[tuple[str, date], list[int]]
 ) -> None:
     """Increment the daily totals, in key order (concurrent workers cannot deadlock)."""
-    rows: list[dict[str, Any]] = [
+    rows: list[RowDict] = [
         {
             "workspace_id": workspace_id,
             "source_id": source_id,
@@ -344,7 +396,11 @@ def record_failure(
     session.execute(stmt)
 
 
-def failures(session: Session, workspace_id: str, limit: int = 100) -> list[Row[Any]]:
+def failures(
+    session: Session, workspace_id: str, limit: int = 100
+) -> list[Row[str, str, str, datetime]]:
+    """(source id, customer id, error, failed at) of the customers whose recalculation
+    failed, latest first."""
     return list(
         session.execute(
             select(C.c.source_id, C.c.external_id, F.c.error, F.c.failed_at)
@@ -370,8 +426,8 @@ def touch_state(session: Session, workspace_id: str, now: datetime) -> None:
 
 def daily_totals(
     session: Session, workspace_id: str, source_ids: list[str] | None, start: date, end: date
-) -> tuple[list[int], list[tuple[Any, ...]]]:
-    """(MRR and customers before `start`, per-day (day, *sums) from `start` to `end`).
+) -> tuple[list[int], list[DaySums]]:
+    """(MRR and customers before `start`, per-day (day, sums) from `start` to `end`).
 
     About a thousand rows for three years whatever the number of customers. Sums are
     exact: NUMERIC on PostgreSQL (read as Decimal, turned into int); on SQLite the rows
@@ -392,7 +448,7 @@ def daily_totals(
             v = per_day.setdefault(r[0], [0] * 7)
             for i, value in enumerate(r[1:]):
                 v[i] += _int(value)
-        return base, [(d, *v) for d, v in sorted(per_day.items())]
+        return base, sorted(per_day.items())
     row = session.execute(
         select(
             func.coalesce(func.sum(D.c.mrr), 0), func.coalesce(func.sum(D.c.customers), 0)
@@ -407,7 +463,7 @@ def daily_totals(
         .group_by(D.c.day)
         .order_by(D.c.day)
     ).all()
-    return [_int(row[0]), _int(row[1])], [(r[0], *(int(v) for v in r[1:])) for r in rows]
+    return [_int(row[0]), _int(row[1])], [(r[0], [int(v) for v in r[1:]]) for r in rows]
 
 
 def plan_totals(
@@ -417,7 +473,7 @@ def plan_totals(
     source_ids: list[str] | None,
     start: date,
     end: date,
-) -> tuple[list[int], list[tuple[Any, ...]]]:
+) -> tuple[list[int], list[DaySums]]:
     """The same sums for the MRR of the given plans: from the movements of customers who
     only ever had one plan (`mrr_movements.plan_pk`) and the per-plan movements of the
     others (`mrr_plan_movements`)."""
@@ -454,12 +510,10 @@ def plan_totals(
             v[0] += _int(amount)
             v[index[kind]] += _int(amount)
             v[6] += _int(customers)
-    return base, [(d, *v) for d, v in sorted(per_day.items())]
+    return base, sorted(per_day.items())
 
 
-def _customers_delta(table: Any) -> Any:
-    from sqlalchemy import case
-
+def _customers_delta(table: Table) -> ColumnElement[int]:
     return case(
         (table.c.before_units == 0, 1),
         (table.c.after_units == 0, -1),
@@ -572,7 +626,9 @@ def movements_page(
     source_ids: list[str] | None,
     after: tuple[str, str] | None,
     limit: int,
-) -> list[Row[Any]]:
+) -> list[Row[date, str, str, str, int, int, str]]:
+    """(day, customer pk, source id, type, before units, after units, customer id) of
+    the movements in [start, end], by day and customer, after the cursor's (day, pk)."""
     where = [M.c.workspace_id == workspace_id, M.c.day >= start, M.c.day <= end]
     if kind is not None:
         where.append(M.c.type == kind)
@@ -598,7 +654,8 @@ def movements_page(
     return list(session.execute(stmt))
 
 
-def customer_movements(session: Session, customer_pk: str) -> list[Row[Any]]:
+def customer_movements(session: Session, customer_pk: str) -> list[Row[date, str, int, int]]:
+    """(day, type, before units, after units) of a customer's movements, by day."""
     return list(
         session.execute(
             select(M.c.day, M.c.type, M.c.before_units, M.c.after_units)
@@ -612,9 +669,8 @@ def customer_is_pending(session: Session, customer_pk: str) -> bool:
     return session.scalar(select(P.c.customer_pk).where(P.c.customer_pk == customer_pk)) is not None
 
 
-def status(
-    session: Session, workspace_id: str
-) -> tuple[int, datetime | None, list[tuple[Any, ...]]]:
+def status(session: Session, workspace_id: str) -> tuple[int, datetime | None, list[MissingRates]]:
+    """(customers pending, the last recalculation, the missing rates)"""
     pending = int(
         session.scalar(select(func.count()).select_from(P).where(P.c.workspace_id == workspace_id))
         or 0
@@ -623,7 +679,7 @@ def status(
     return pending, last, missing_rates(session, workspace_id)
 
 
-def missing_rates(session: Session, workspace_id: str) -> list[tuple[Any, ...]]:
+def missing_rates(session: Session, workspace_id: str) -> list[MissingRates]:
     """(currency, first day, customers) whose MRR lacks an exchange rate. Cheap: the
     metrics endpoints put it in every `meta` (unlike the pending count of `status`)."""
     return [
@@ -637,7 +693,7 @@ def missing_rates(session: Session, workspace_id: str) -> list[tuple[Any, ...]]:
     ]
 
 
-def upsert_rates(session: Session, rows: list[dict[str, Any]]) -> None:
+def upsert_rates(session: Session, rows: list[RateRow]) -> None:
     if not rows:
         return
     stmt = sql.insert(session, R).values(rows)
@@ -664,7 +720,8 @@ def existing_rates(
 
 def list_rates(
     session: Session, workspace_id: str, base: str, currency: str | None
-) -> list[Row[Any]]:
+) -> list[Row[str, date, str]]:
+    """(currency, day, rate) into `base`, by currency and day."""
     where = [R.c.workspace_id == workspace_id, R.c.base == base]
     if currency:
         where.append(R.c.currency == currency)

@@ -121,7 +121,8 @@ def import_rates(
     uses the latest rate on or before its start_date). Rates belong to the reporting
     currency current when they are posted."""
     items = parse_items(payload)
-    return JSONOut({"result": service.import_rates(session, principal, items)})
+    results = service.import_rates(session, principal, items)
+    return JSONOut({"result": [service.rate_json(r) for r in results]})
 
 
 @router.get(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import NotRequired, TypedDict
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from revledger.auth.service import Principal
@@ -24,6 +26,165 @@ INTERVALS = ("day", "week", "month", "quarter", "year")
 MAX_POINTS = 5000
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 SUMMARY_OFFSETS = (30, 60, 180, 365)
+
+
+# --- what the API sends: the wire shapes that schemas.py declares ---------------------
+# Amounts are integers in minor units of the reporting currency, days YYYY-MM-DD.
+
+
+class MissingRateOut(TypedDict):
+    currency: str
+    date: str
+    customers: int
+
+
+class MrrInterval(TypedDict):
+    date: str
+    mrr: int
+    new: int
+    expansion: int
+    contraction: int
+    churn: int
+    reactivation: int
+    customers: int
+
+
+class MrrMeta(TypedDict):
+    currency: str
+    interval: str
+    start_date: str
+    end_date: str
+    missing_exchange_rates: list[MissingRateOut]
+    source: NotRequired[str]
+    plan_id: NotRequired[str]
+
+
+class MrrSeries(TypedDict):
+    data: list[MrrInterval]
+    meta: MrrMeta
+
+
+class SummaryFigures(TypedDict):
+    date: str
+    period_start: str
+    mrr: int
+    arr: int
+    arpa: int
+    customers: int
+    customer_churn_rate: str | None
+    mrr_churn_rate: str | None
+    net_mrr_retention: str | None
+
+
+class EarlierSummary(SummaryFigures):
+    days_ago: int
+
+
+class SummaryMeta(TypedDict):
+    currency: str
+    date: str
+    missing_exchange_rates: list[MissingRateOut]
+
+
+class Summary(TypedDict):
+    data: SummaryFigures
+    earlier: list[EarlierSummary]
+    meta: SummaryMeta
+
+
+class MovementOut(TypedDict):
+    date: str
+    source_id: str
+    customer_id: str
+    type: str
+    before: int
+    after: int
+    amount: int
+
+
+class MovementMeta(TypedDict):
+    currency: str
+    start_date: str
+    end_date: str
+    next_cursor: NotRequired[str]
+
+
+class MovementList(TypedDict):
+    data: list[MovementOut]
+    meta: MovementMeta
+
+
+class FailedCustomer(TypedDict):
+    source_id: str
+    customer_id: str
+    error: str
+    failed_at: str
+
+
+class MetricsStatus(TypedDict):
+    pending_customers: int
+    last_recalculated_at: str | None
+    missing_exchange_rates: list[MissingRateOut]
+    failed_customers: list[FailedCustomer]
+
+
+class MetricsStatusEnvelope(TypedDict):
+    data: MetricsStatus
+
+
+class MrrPoint(TypedDict):
+    """One change of a customer's MRR (`customers.schemas.MrrPoint`)."""
+
+    date: str
+    mrr: int
+    type: str
+    amount: int
+
+
+class SubscriptionOut(TypedDict):
+    id: str
+    plan_id: str | None
+    status: str
+    mrr: int
+    start_date: str
+    end_date: str
+
+
+class CustomerMetrics(TypedDict):
+    """What `customers.schemas.CustomerDetail` adds to a customer."""
+
+    mrr: int
+    currency: str
+    metrics_pending: bool
+    subscriptions: list[SubscriptionOut]
+
+
+class RateImportOut(TypedDict):
+    date: object
+    """The item's `date`, as sent."""
+    currency: object
+    """The item's `currency`, as sent."""
+    import_status: str
+    import_error: NotRequired[str]
+
+
+class RateOut(TypedDict):
+    date: str
+    currency: str
+    rate: str
+    base: str
+
+
+class RateListBody(TypedDict):
+    count: int
+    list: list[RateOut]
+
+
+class RateList(TypedDict):
+    result: RateListBody
+
+
+# --- reports ------------------------------------------------------------------------
 
 
 def parse_day(name: str, value: str | None, required: bool = True) -> date | None:
@@ -62,7 +223,7 @@ def series(
     interval: str,
     source: str | None,
     plan_id: str | None,
-) -> dict[str, Any]:
+) -> MrrSeries:
     if interval not in INTERVALS:
         raise field_error("interval", f"must be one of {', '.join(INTERVALS)}")
     start = parse_day("start_date", start_s)
@@ -97,12 +258,12 @@ def series(
     else:
         base, days = repo.daily_totals(session, ws, source_ids, start, end)
     mrr, customers = base
-    data = []
+    data: list[MrrInterval] = []
     i, n = 0, len(days)
     for _first, last in buckets:
         new = expansion = contraction = churn = reactivation = 0
         while i < n and days[i][0] <= last:
-            _day, d_mrr, d_new, d_exp, d_con, d_churn, d_react, d_customers = days[i]
+            d_mrr, d_new, d_exp, d_con, d_churn, d_react, d_customers = days[i][1]
             mrr += d_mrr
             new += d_new
             expansion += d_exp
@@ -123,7 +284,7 @@ def series(
                 "customers": customers,
             }
         )
-    meta: dict[str, Any] = {
+    meta: MrrMeta = {
         "currency": currency(session, ws),
         "interval": interval,
         "start_date": start.isoformat(),
@@ -146,7 +307,7 @@ def _ratio(numerator: int, denominator: int) -> str | None:
 
 def summary_at(
     session: Session, ws: str, day: date, source_ids: list[str] | None
-) -> dict[str, Any]:
+) -> SummaryFigures:
     start = minus_month(day)
     mrr, customers = repo.mrr_and_customers_on(session, ws, day, source_ids)
     mrr_start, customers_start = repo.mrr_and_customers_on(session, ws, start, source_ids)
@@ -169,12 +330,12 @@ def summary_at(
 
 def summary(
     session: Session, principal: Principal, date_s: str | None, source: str | None
-) -> dict[str, Any]:
+) -> Summary:
     day = parse_day("date", date_s, required=False) or today(principal)
     ws = principal.workspace_id
     source_ids = _sources(session, principal, source)
     data = summary_at(session, ws, day, source_ids)
-    earlier = []
+    earlier: list[EarlierSummary] = []
     for offset in SUMMARY_OFFSETS:
         entry = summary_at(session, ws, day - timedelta(days=offset), source_ids)
         earlier.append({"days_ago": offset, **entry})
@@ -189,15 +350,16 @@ def summary(
     }
 
 
-def movement_out(row: Any) -> dict[str, Any]:
+def movement_out(row: Row[date, str, str, str, int, int, str]) -> MovementOut:
+    day, _customer_pk, source_id, kind, before, after, customer_id = row
     return {
-        "date": row.day.isoformat(),
-        "source_id": row.source_id,
-        "customer_id": row.external_id,
-        "type": row.type,
-        "before": units_to_minor(row.before_units),
-        "after": units_to_minor(row.after_units),
-        "amount": units_to_minor(row.after_units - row.before_units),
+        "date": day.isoformat(),
+        "source_id": source_id,
+        "customer_id": customer_id,
+        "type": kind,
+        "before": units_to_minor(before),
+        "after": units_to_minor(after),
+        "amount": units_to_minor(after - before),
     }
 
 
@@ -210,7 +372,7 @@ def movement_list(
     source: str | None,
     limit: int,
     cursor: str | None,
-) -> dict[str, Any]:
+) -> MovementList:
     start = parse_day("start_date", start_s)
     end = parse_day("end_date", end_s)
     assert start is not None and end is not None
@@ -236,8 +398,8 @@ def movement_list(
     rows = repo.movements_page(
         session, ws, start, end, kind, _sources(session, principal, source), after, limit + 1
     )
-    shown, next_cursor = cut(rows, limit, lambda r: [r.day.isoformat(), r.customer_pk])
-    body: dict[str, Any] = {
+    shown, next_cursor = cut(rows, limit, lambda r: [r[0].isoformat(), r[1]])  # day, pk
+    body: MovementList = {
         "data": [movement_out(r) for r in shown],
         "meta": {
             "currency": currency(session, ws),
@@ -250,29 +412,32 @@ def movement_list(
     return body
 
 
-def missing_rates(session: Session, workspace_id: str) -> list[dict[str, Any]]:
+def _missing_out(missing: list[repo.MissingRates]) -> list[MissingRateOut]:
+    return [{"currency": c, "date": day.isoformat(), "customers": n} for c, day, n in missing]
+
+
+def missing_rates(session: Session, workspace_id: str) -> list[MissingRateOut]:
     """Currencies some customers' MRR could not be converted from (counted as 0)."""
-    missing = repo.missing_rates(session, workspace_id)
-    return [{"currency": r[0], "date": r[1].isoformat(), "customers": r[2]} for r in missing]
+    return _missing_out(repo.missing_rates(session, workspace_id))
 
 
-def status(session: Session, principal: Principal) -> dict[str, Any]:
+def status(session: Session, principal: Principal) -> MetricsStatusEnvelope:
     pending, last, missing = repo.status(session, principal.workspace_id)
     return {
         "data": {
             "pending_customers": pending,
             "last_recalculated_at": format_utc(last) if last else None,
-            "missing_exchange_rates": [
-                {"currency": r[0], "date": r[1].isoformat(), "customers": r[2]} for r in missing
-            ],
+            "missing_exchange_rates": _missing_out(missing),
             "failed_customers": [
                 {
-                    "source_id": r.source_id,
-                    "customer_id": r.external_id,
-                    "error": r.error,
-                    "failed_at": format_utc(r.failed_at),
+                    "source_id": source_id,
+                    "customer_id": customer_id,
+                    "error": error,
+                    "failed_at": format_utc(failed_at),
                 }
-                for r in repo.failures(session, principal.workspace_id)
+                for source_id, customer_id, error, failed_at in repo.failures(
+                    session, principal.workspace_id
+                )
             ],
         }
     }
@@ -281,58 +446,64 @@ def status(session: Session, principal: Principal) -> dict[str, Any]:
 # --- one customer -------------------------------------------------------------------
 
 
-def customer_history(session: Session, customer_pk: str) -> list[dict[str, Any]]:
+def customer_history(session: Session, customer_pk: str) -> list[MrrPoint]:
     return [
         {
-            "date": r.day.isoformat(),
-            "mrr": units_to_minor(r.after_units),
-            "type": r.type,
-            "amount": units_to_minor(r.after_units - r.before_units),
+            "date": day.isoformat(),
+            "mrr": units_to_minor(after),
+            "type": kind,
+            "amount": units_to_minor(after - before),
         }
-        for r in repo.customer_movements(session, customer_pk)
+        for day, kind, before, after in repo.customer_movements(session, customer_pk)
     ]
 
 
-def customer_now(session: Session, principal: Principal, customer_pk: str) -> dict[str, Any]:
+@dataclass
+class _Subscription:
+    """A subscription of one customer as its segments are read, in order of start."""
+
+    id: str
+    plan_pk: str | None
+    start: date
+    end: date
+    units: int = 0
+
+
+def customer_now(session: Session, principal: Principal, customer_pk: str) -> CustomerMetrics:
     """Current MRR (from the recalculated movements) and subscriptions (from invoices)."""
     day = today(principal)
     current = 0
-    for r in repo.customer_movements(session, customer_pk):
-        if r.day > day:
+    for moved, _kind, _before, after in repo.customer_movements(session, customer_pk):
+        if moved > day:
             break
-        current = r.after_units
+        current = after
     calc = Calculator(session, principal.workspace_id)
     segs, _facts = calc.segments([customer_pk])[customer_pk]
-    subs: dict[str, dict[str, Any]] = {}
+    subs: dict[str, _Subscription] = {}
     for s in sorted(segs, key=lambda s: s.start):
-        sub = subs.setdefault(
-            s.subscription,
-            {"id": s.subscription, "plan_pk": s.plan, "start": s.start, "end": s.end, "units": 0},
-        )
-        sub["end"] = s.end
+        sub = subs.setdefault(s.subscription, _Subscription(s.subscription, s.plan, s.start, s.end))
+        sub.end = s.end
         if s.start <= day < s.end:
-            sub["units"] = s.units
-            sub["plan_pk"] = s.plan
+            sub.units = s.units
+            sub.plan_pk = s.plan
         elif s.start <= day:
-            sub["plan_pk"] = s.plan
-    plan_ids = repo.plan_external_ids(
-        session, {s["plan_pk"] for s in subs.values() if s["plan_pk"]}
-    )
-    out = []
+            sub.plan_pk = s.plan
+    plan_ids = repo.plan_external_ids(session, {s.plan_pk for s in subs.values() if s.plan_pk})
+    out: list[SubscriptionOut] = []
     for sub in subs.values():
         status = (
             "active"
-            if sub["units"] or (sub["start"] <= day < sub["end"])
-            else ("future" if sub["start"] > day else "churned")
+            if sub.units or (sub.start <= day < sub.end)
+            else ("future" if sub.start > day else "churned")
         )
         out.append(
             {
-                "id": sub["id"],
-                "plan_id": plan_ids.get(sub["plan_pk"]),
+                "id": sub.id,
+                "plan_id": plan_ids.get(sub.plan_pk) if sub.plan_pk is not None else None,
                 "status": status,
-                "mrr": units_to_minor(sub["units"]),
-                "start_date": sub["start"].isoformat(),
-                "end_date": sub["end"].isoformat(),
+                "mrr": units_to_minor(sub.units),
+                "start_date": sub.start.isoformat(),
+                "end_date": sub.end.isoformat(),
             }
         )
     return {
@@ -378,11 +549,39 @@ def _rate(check: Checker) -> str | None:
     return text
 
 
-def import_rates(session: Session, principal: Principal, items: list[Item]) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class RateResult:
+    """What became of one posted rate (like `kit.items.ItemResult`, but a rate has no id:
+    it is shown by its `date` and `currency`, as sent)."""
+
+    date: object
+    currency: object
+    status: ImportStatus
+    errors: tuple[FieldError, ...] = ()
+
+    @property
+    def message(self) -> str:
+        """The `import_error`: every message, joined by '; '."""
+        return "; ".join(e.message for e in self.errors)
+
+
+def rate_json(result: RateResult) -> RateImportOut:
+    """The result entry: `{"date", "currency", "import_status", "import_error"?}`."""
+    out: RateImportOut = {
+        "date": result.date,
+        "currency": result.currency,
+        "import_status": result.status.value,
+    }
+    if result.status is ImportStatus.ERROR:
+        out["import_error"] = result.message
+    return out
+
+
+def import_rates(session: Session, principal: Principal, items: list[Item]) -> list[RateResult]:
     ws = principal.workspace_id
     base = currency(session, ws)
     parsed: list[tuple[int, str, date, str]] = []
-    errors: dict[int, str] = {}
+    errors: dict[int, tuple[FieldError, ...]] = {}
     for index, item in enumerate(items):
         check = Checker(item)
         check.unknown_fields(RATE_FIELDS)
@@ -406,7 +605,7 @@ def import_rates(session: Session, principal: Principal, items: list[Item]) -> l
             )
         rate = _rate(check)
         if check.errors:
-            errors[index] = "; ".join(e.message for e in check.errors)
+            errors[index] = tuple(check.errors)
         else:
             assert day is not None and cur is not None and rate is not None
             parsed.append((index, cur, day, rate))
@@ -425,37 +624,29 @@ def import_rates(session: Session, principal: Principal, items: list[Item]) -> l
         final[key] = rate
     now = utcnow()
     changed = {k: v for k, v in final.items() if stored.get(k) != v}
-    repo.upsert_rates(
-        session,
-        [
-            {
-                "workspace_id": ws,
-                "base": base,
-                "currency": c,
-                "day": d,
-                "rate": r,
-                "updated_at": now,
-            }
-            for (c, d), r in sorted(changed.items())
-        ],
-    )
+    rows: list[repo.RateRow] = [
+        {
+            "workspace_id": ws,
+            "base": base,
+            "currency": c,
+            "day": d,
+            "rate": r,
+            "updated_at": now,
+        }
+        for (c, d), r in sorted(changed.items())
+    ]
+    repo.upsert_rates(session, rows)
     for cur in sorted({c for c, _ in changed}):
         repo.mark_currency(session, ws, cur, now)
-    out = []
-    for index, item in enumerate(items):
-        entry: dict[str, Any] = {"date": item.get("date"), "currency": item.get("currency")}
-        if index in errors:
-            entry["import_status"] = ImportStatus.ERROR.value
-            entry["import_error"] = errors[index]
-        else:
-            entry["import_status"] = statuses[index].value
-        out.append(entry)
-    return out
+    return [
+        RateResult(item.get("date"), item.get("currency"), ImportStatus.ERROR, errors[index])
+        if index in errors
+        else RateResult(item.get("date"), item.get("currency"), statuses[index])
+        for index, item in enumerate(items)
+    ]
 
 
-def list_rates(
-    session: Session, principal: Principal, currency_filter: str | None
-) -> dict[str, Any]:
+def list_rates(session: Session, principal: Principal, currency_filter: str | None) -> RateList:
     base = currency(session, principal.workspace_id)
     if currency_filter:
         try:
@@ -464,9 +655,10 @@ def list_rates(
             currency_filter = parse_currency(currency_filter)
         except ValueError as exc:
             raise ValidationFailed([FieldError("currency", ErrorCode.INVALID, str(exc))]) from None
-    rows = repo.list_rates(session, principal.workspace_id, base, currency_filter)
-    items = [
-        {"date": r.day.isoformat(), "currency": r.currency, "rate": r.rate, "base": base}
-        for r in rows
+    items: list[RateOut] = [
+        {"date": day.isoformat(), "currency": cur, "rate": rate, "base": base}
+        for cur, day, rate in repo.list_rates(
+            session, principal.workspace_id, base, currency_filter
+        )
     ]
     return {"result": {"count": len(items), "list": items}}

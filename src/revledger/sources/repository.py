@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, cast
+from datetime import datetime
+from typing import TypedDict, cast
 
 from sqlalchemy import Table, bindparam, func, or_, select
 from sqlalchemy.orm import Session
@@ -19,7 +20,19 @@ _EXISTING_IDS = select(T.c.id).where(
 )
 
 
-def insert_if_name_free(session: Session, values: dict[str, Any]) -> bool:
+class SourceRow(TypedDict):
+    """A new `revenue_sources` row."""
+
+    id: str
+    workspace_id: str
+    name: str
+    kind: str | None
+    default_currency: str | None
+    recognition_rule: str | None
+    created_at: datetime
+
+
+def insert_if_name_free(session: Session, values: SourceRow) -> bool:
     """Insert unless the name is taken in the workspace (race-free); True if inserted."""
     stmt = (
         sql.insert(session, T)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Generic, NotRequired, TypedDict, TypeVar, cast
 
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
@@ -12,28 +12,51 @@ from revledger.auth.service import Principal
 from revledger.errors import Conflict, ErrorCode, NotFound
 from revledger.kit.ids import new_id
 from revledger.kit.items import Checker, show
-from revledger.kit.pagination import PageParams, keyset_list
+from revledger.kit.pagination import PageParams, keyset_list, list_result
 from revledger.kit.text import encodable
 from revledger.kit.timeutil import utcnow
 from revledger.sources import repository
 from revledger.sources.models import RevenueSource
+from revledger.sources.repository import SourceRow
 from revledger.sources.schemas import RevenueSourceCreate
+
+T = TypeVar("T", bound=Mapping[str, object])
+"""An item of a list: the wire shape (a TypedDict) of one row."""
+
+
+class CursorPage(TypedDict, Generic[T]):
+    """The body of seed 003's cursor list (`kit.pagination.list_result`), by its items."""
+
+    count: int
+    list: list[T]
+    next_cursor: NotRequired[str]
+    """Only when there are more items."""
+
+
+class CursorList(TypedDict, Generic[T]):
+    """`{"result": {"count", "list", "next_cursor"?}}`: a list of customers, plans or
+    invoices as the API sends it."""
+
+    result: CursorPage[T]
+
+
+def cursor_list(items: list[T], next_cursor: str | None) -> CursorList[T]:
+    """`kit.pagination.list_result`, typed by its items (kit builds exactly this shape)."""
+    return cast("CursorList[T]", list_result(items, next_cursor))
 
 
 def create(session: Session, workspace_id: str, body: RevenueSourceCreate) -> RevenueSource:
     source_id = new_id()
-    inserted = repository.insert_if_name_free(
-        session,
-        {
-            "id": source_id,
-            "workspace_id": workspace_id,
-            "name": body.name,
-            "kind": body.kind,
-            "default_currency": body.default_currency,
-            "recognition_rule": body.recognition_rule,
-            "created_at": utcnow(),
-        },
-    )
+    row: SourceRow = {
+        "id": source_id,
+        "workspace_id": workspace_id,
+        "name": body.name,
+        "kind": body.kind,
+        "default_currency": body.default_currency,
+        "recognition_rule": body.recognition_rule,
+        "created_at": utcnow(),
+    }
+    inserted = repository.insert_if_name_free(session, row)
     if not inserted:
         raise Conflict(f"A revenue source named '{body.name}' already exists in this workspace.")
     source = repository.get(session, workspace_id, source_id)
@@ -93,15 +116,17 @@ def source_list(
     limit: int,
     cursor: str | None,
     fetch: Callable[[Session, str, str, str | None, int], Sequence[Row[Any]]],
-    out: Callable[[Row[Any]], Mapping[str, object]],
-) -> dict[str, object]:
-    """A data source's rows newest first, as seed 003's cursor list (404 for an unknown
-    source). `fetch(session, workspace_id, source_id, after_pk, limit)` reads one page."""
+    out: Callable[[Row[Any]], T],
+) -> CursorList[T]:
+    """A data source's rows newest first, as seed 003's cursor list of `out(row)` (404 for
+    an unknown source). `fetch(session, workspace_id, source_id, after_pk, limit)` reads
+    one page of table rows."""
     source_id = require(session, workspace_id, source)
-    return keyset_list(
+    listed = keyset_list(
         lambda after, n: fetch(session, workspace_id, source_id, after, n),
         limit,
         cursor,
         lambda row: row.pk,
         out,
     )
+    return cast("CursorList[T]", listed)  # kit builds the shape of `cursor_list`
