@@ -44,7 +44,7 @@ from revledger.kit.calendar import month_end, parse_period, period_name, period_
 from revledger.kit.currencies import minor_unit
 from revledger.kit.ids import new_id
 from revledger.kit.money import format_ledger
-from revledger.kit.pagination import PageParams, page_meta
+from revledger.kit.pagination import PageCounts, PageParams, page_meta
 from revledger.kit.text import encodable
 from revledger.recognition.rules import (
     event_number,
@@ -74,15 +74,6 @@ CSV_COLUMNS = (
 
 
 # --- what the API shows (the wire shapes of the models in schemas.py) ---------------------
-
-
-class PageMeta(TypedDict):
-    """The wire shape of `kit.pagination.PageMeta`."""
-
-    current_page: int
-    last_page: int
-    per_page: int
-    total: int
 
 
 class PeriodFields(TypedDict):
@@ -130,7 +121,7 @@ class JournalEntry(TypedDict):
 
 class JournalEntryList(TypedDict):
     data: list[JournalEntry]
-    meta: PageMeta
+    meta: PageCounts
 
 
 class BatchTotal(TypedDict):
@@ -154,7 +145,7 @@ class JournalBatch(PeriodFields):
 
 class JournalBatchList(TypedDict):
     data: list[JournalBatch]
-    meta: PageMeta
+    meta: PageCounts
 
 
 class BatchLine(PeriodLine):
@@ -167,7 +158,7 @@ class JournalBatchLines(JournalBatch):
 
 class JournalBatchPage(TypedDict):
     data: JournalBatchLines
-    meta: PageMeta
+    meta: PageCounts
 
 
 class TrialBalanceAccount(TypedDict):
@@ -199,16 +190,6 @@ class TrialBalance(PeriodFields):
 def money(units: int, currency: str) -> str:
     """Ledger units -> exact decimal string in currency units ("170.00")."""
     return format_ledger(int(units), minor_unit(currency))
-
-
-def _page_meta(params: PageParams, total: int) -> PageMeta:
-    meta = page_meta(params, total)
-    return {
-        "current_page": meta["current_page"],
-        "last_page": meta["last_page"],
-        "per_page": meta["per_page"],
-        "total": meta["total"],
-    }
 
 
 def _period_fields(start: date) -> PeriodFields:
@@ -290,7 +271,7 @@ def entries(
         if period_start is not None:
             lines = [line for line in lines if line.period_start == period_start]
         data.append(_entry_out(row, lines))
-    return {"data": data, "meta": _page_meta(params, total)}
+    return {"data": data, "meta": page_meta(params, total)}
 
 
 def _entry_out(row: EntryRow, lines: list[Line]) -> JournalEntry:
@@ -450,7 +431,7 @@ def batches(
     totals = _totals_by_batch(session, [r["id"] for r in rows])
     return {
         "data": [_batch_out(r, totals.get(r["id"], [])) for r in rows],
-        "meta": _page_meta(params, total),
+        "meta": page_meta(params, total),
     }
 
 
@@ -476,7 +457,7 @@ def batch(
     body = _batch_out(row, _totals_by_batch(session, [row["id"]]).get(row["id"], []))
     return {
         "data": {**body, "lines": [_batch_line_out(r) for r in lines]},
-        "meta": _page_meta(params, row["line_count"]),
+        "meta": page_meta(params, row["line_count"]),
     }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypedDict, TypeVar
 
 import orjson
 from fastapi import Query
@@ -47,7 +47,16 @@ class PageMeta(BaseModel):
     total: int
 
 
-def page_meta(params: PageParams, total: int) -> dict[str, Any]:
+class PageCounts(TypedDict):
+    """The wire shape of `PageMeta`, as services build it."""
+
+    current_page: int
+    last_page: int
+    per_page: int
+    total: int
+
+
+def page_meta(params: PageParams, total: int) -> PageCounts:
     return {
         "current_page": params.page,
         "last_page": max(1, -(-total // params.per_page)),

@@ -42,7 +42,7 @@ from revledger.kit.money import (
     milli_to_ledger,
     minor_to_ledger,
 )
-from revledger.kit.pagination import PageParams, page_meta
+from revledger.kit.pagination import PageCounts, PageParams, page_meta
 from revledger.kit.timeutil import get_zone, parse_date, utcnow
 from revledger.periods import repository as periods
 from revledger.periods.service import Calendar, load_calendar, save_calendar
@@ -671,8 +671,7 @@ class ScheduleList(TypedDict):
     """The wire shape of `schemas.ScheduleList`."""
 
     data: list[ScheduleOut]
-    meta: dict[str, Any]
-    """kit.pagination.page_meta (`schemas.PageMeta`)."""
+    meta: PageCounts
 
 
 class DistributedSchedule(ScheduleOut):

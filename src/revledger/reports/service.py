@@ -37,7 +37,7 @@ from revledger.kit.calendar import (
 )
 from revledger.kit.currencies import minor_unit
 from revledger.kit.money import format_ledger
-from revledger.kit.pagination import PageParams, page_meta
+from revledger.kit.pagination import PageCounts, PageParams, page_meta
 from revledger.kit.timeutil import get_zone, parse_date, utcnow
 from revledger.recognition.rules import schedule_number
 from revledger.reports import repository as repo
@@ -57,15 +57,6 @@ class PeriodOut(TypedDict):
     start_date: str
     end_date: str
     status: str | None
-
-
-class PageMeta(TypedDict):
-    """The wire shape of `kit.pagination.PageMeta`."""
-
-    current_page: int
-    last_page: int
-    per_page: int
-    total: int
 
 
 class GroupFields(TypedDict, total=False):
@@ -134,7 +125,7 @@ class BalanceTotal(TypedDict):
     deferred: str
 
 
-class DeferredMeta(PageMeta):
+class DeferredMeta(PageCounts):
     as_of: str
     period: PeriodOut
 
@@ -266,16 +257,6 @@ def periods_out(session: Session, workspace_id: str, rng: Range) -> list[PeriodO
 
 def money(units: int, currency: str) -> str:
     return format_ledger(units, minor_unit(currency))
-
-
-def _page_meta(params: PageParams, total: int) -> PageMeta:
-    meta = page_meta(params, total)
-    return {
-        "current_page": meta["current_page"],
-        "last_page": meta["last_page"],
-        "per_page": meta["per_page"],
-        "total": meta["total"],
-    }
 
 
 # --- recognized revenue ---------------------------------------------------------------
@@ -462,7 +443,7 @@ def deferred_revenue(
         "meta": {
             "as_of": day.isoformat(),
             "period": _period_out(session, ws, period),
-            **_page_meta(params, total),
+            **page_meta(params, total),
         },
     }
 
