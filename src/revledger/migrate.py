@@ -9,21 +9,19 @@ workspace back and the next start does it again, so nothing is posted twice or l
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Table, exists, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Table
 
-from revledger.auth.models import Workspace
 from revledger.db import Database
 from revledger.invoices.models import Invoice
 from revledger.invoices.service import post_recognition as post_invoice_recognition
+from revledger.kit import sql
 from revledger.kit.timeutil import utcnow
-from revledger.periods.models import RecognitionCounter
+from revledger.periods import repository as periods
 from revledger.recognition import service as recognition
 from revledger.recognition.records import PostedRevenue
 from revledger.revenues.models import Revenue
@@ -57,42 +55,14 @@ REVENUES = cast(Table, Revenue.__table__)
 def backfill(db: Database, chunk: int = CHUNK) -> int:
     """Post every workspace that has data but no recognition yet; returns how many."""
     with db.session() as session:
-        pending = list(
-            session.scalars(
-                select(Workspace.id).where(
-                    ~exists().where(RecognitionCounter.workspace_id == Workspace.id),
-                    or_(
-                        exists().where(INVOICES.c.workspace_id == Workspace.id),
-                        exists().where(REVENUES.c.workspace_id == Workspace.id),
-                    ),
-                )
-            )
-        )
+        pending = periods.unposted_workspaces(session, [INVOICES, REVENUES])
     for workspace_id in pending:
         with db.session(write=True) as session, session.begin():
-            for rows in _chunks(
-                session, INVOICES, INVOICES.c.date, INVOICES.c.pk, workspace_id, chunk
-            ):
+            by_date = (INVOICES.c.date, INVOICES.c.pk)
+            for rows in sql.keyset_chunks(session, INVOICES, by_date, workspace_id, chunk):
                 post_invoice_recognition(session, workspace_id, rows, [], utcnow())
-            for rows in _chunks(
-                session, REVENUES, REVENUES.c.occurred_at, REVENUES.c.id, workspace_id, chunk
-            ):
+            by_moment = (REVENUES.c.occurred_at, REVENUES.c.id)
+            for rows in sql.keyset_chunks(session, REVENUES, by_moment, workspace_id, chunk):
                 records = cast(list[PostedRevenue], rows)  # whole rows of revenues
                 recognition.post_revenues(session, workspace_id, records, utcnow())
     return len(pending)
-
-
-def _chunks(
-    session: Session, table: Table, when: Any, key: Any, workspace_id: str, size: int
-) -> Iterator[list[dict[str, Any]]]:
-    """A workspace's rows of `table` in (when, key) order, `size` at a time (keyset)."""
-    after: tuple[Any, Any] | None = None
-    while True:
-        stmt = select(table).where(table.c.workspace_id == workspace_id)
-        if after is not None:
-            stmt = stmt.where(or_(when > after[0], (when == after[0]) & (key > after[1])))
-        rows = [dict(r._mapping) for r in session.execute(stmt.order_by(when, key).limit(size))]
-        if not rows:
-            return
-        yield rows
-        after = (rows[-1][when.name], rows[-1][key.name])

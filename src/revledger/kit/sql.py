@@ -15,7 +15,7 @@ on every request. On SQLite the same rows go through executemany.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,9 +28,11 @@ from sqlalchemy import (
     Result,
     Row,
     Table,
+    and_,
     any_,
     bindparam,
     func,
+    or_,
     select,
     text,
     true,
@@ -316,3 +318,25 @@ def apply_upsert(
     columns = [*compared, "updated_at", *(["version"] if versioned else [])]
     update_rows(session, table, list(planned.updates.values()), columns)
     return planned
+
+
+def keyset_chunks(
+    session: Session,
+    table: Table,
+    order: tuple[ColumnElement[Any], ColumnElement[Any]],
+    workspace_id: str,
+    size: int,
+) -> Iterator[list[RowDict]]:
+    """A workspace's rows of `table` in `order` (a moment, then a unique key), `size` at
+    a time, each chunk read after the last row of the one before (keyset paging)."""
+    when, key = order
+    after: tuple[Any, Any] | None = None
+    while True:
+        stmt = select(table).where(table.c.workspace_id == workspace_id)
+        if after is not None:
+            stmt = stmt.where(or_(when > after[0], and_(when == after[0], key > after[1])))
+        rows = [dict(r._mapping) for r in session.execute(stmt.order_by(when, key).limit(size))]
+        if not rows:
+            return
+        yield rows
+        after = (rows[-1][when.key], rows[-1][key.key])

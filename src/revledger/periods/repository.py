@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any, TypedDict, cast
 
-from sqlalchemy import Row, Table, select, update
+from sqlalchemy import Row, Table, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from revledger.auth.models import Workspace
@@ -101,3 +101,14 @@ def set_status(
         .where(T.c.id == period_id)
         .values(status=status, closed_at=closed_at, closed_by=closed_by)
     )
+
+
+def unposted_workspaces(session: Session, data: Iterable[Table]) -> list[str]:
+    """Workspaces with rows in any of the `data` tables but no recognition counter: data
+    stored before recognition existed (the backfill posts it)."""
+    W = cast(Table, Workspace.__table__)
+    stmt = select(W.c.id).where(
+        ~exists().where(COUNTERS.c.workspace_id == W.c.id),
+        or_(*(exists().where(t.c.workspace_id == W.c.id) for t in data)),
+    )
+    return list(session.scalars(stmt))

@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Final, Literal, NotRequired, TypedDict
+from typing import Final, Literal, NotRequired, TypedDict, get_args
 
 from sqlalchemy.orm import Session
 
@@ -460,18 +460,7 @@ BalanceField = Literal[
     "recognized",
     "deferred",
 ]
-DEFERRED_CSV_COLUMNS: tuple[BalanceField, ...] = (
-    "schedule_number",
-    "origin",
-    "external_id",
-    "kind",
-    "source_id",
-    "customer_id",
-    "currency",
-    "billed",
-    "recognized",
-    "deferred",
-)
+DEFERRED_CSV_COLUMNS: tuple[BalanceField, ...] = get_args(BalanceField)
 
 
 def deferred_csv(
