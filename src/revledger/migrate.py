@@ -18,6 +18,7 @@ from sqlalchemy import Table
 
 from revledger.db import Database
 from revledger.invoices.models import Invoice
+from revledger.invoices.repository import StoredInvoice
 from revledger.invoices.service import post_recognition as post_invoice_recognition
 from revledger.kit import sql
 from revledger.kit.timeutil import utcnow
@@ -60,7 +61,8 @@ def backfill(db: Database, chunk: int = CHUNK) -> int:
         with db.session(write=True) as session, session.begin():
             by_date = (INVOICES.c.date, INVOICES.c.pk)
             for rows in sql.keyset_chunks(session, INVOICES, by_date, workspace_id, chunk):
-                post_invoice_recognition(session, workspace_id, rows, [], utcnow())
+                invoices = cast(list[StoredInvoice], rows)  # whole rows of invoices
+                post_invoice_recognition(session, workspace_id, invoices, [], utcnow())
             by_moment = (REVENUES.c.occurred_at, REVENUES.c.id)
             for rows in sql.keyset_chunks(session, REVENUES, by_moment, workspace_id, chunk):
                 records = cast(list[PostedRevenue], rows)  # whole rows of revenues

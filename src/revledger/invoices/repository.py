@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, TypedDict, cast
+from typing import TypedDict, cast
 
 from sqlalchemy import Row, RowMapping, Table, and_, or_, select
 from sqlalchemy.orm import Session
@@ -39,6 +39,15 @@ class InvoiceRow(TypedDict):
     end_date: datetime
     quantity: int | None
     discount: int | None
+
+
+class StoredInvoice(InvoiceRow):
+    """An invoice row as stored: with its key, version and timestamps."""
+
+    pk: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
 
 
 class InvoiceVersionRow(TypedDict):
@@ -124,7 +133,7 @@ def versions(session: Session, invoice_pk: str) -> list[Row[int, datetime, datet
 
 def cancellations_of(
     session: Session, workspace_id: str, customer_pks: set[str]
-) -> list[dict[str, Any]]:
+) -> list[StoredInvoice]:
     """Stored cancellation invoices, and refunds naming a subscription, of these
     customers (by the invoices' customer index)."""
     if not customer_pks:
@@ -137,4 +146,4 @@ def cancellations_of(
             T.c.subscription_id.is_not(None),
         )
     )
-    return [dict(r._mapping) for r in rows]
+    return [cast(StoredInvoice, dict(r._mapping)) for r in rows]

@@ -10,8 +10,9 @@ transaction, so a rollback drops the marks with the data.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any, NotRequired, TypedDict, cast
+from typing import NotRequired, TypedDict, cast
 
 import orjson
 from sqlalchemy import RowMapping
@@ -21,7 +22,7 @@ from revledger.customers import repository as customers
 from revledger.errors import ErrorCode, NotFound, field_error
 from revledger.events import bus
 from revledger.invoices import repository
-from revledger.invoices.repository import InvoiceRow, InvoiceVersionRow
+from revledger.invoices.repository import InvoiceRow, InvoiceVersionRow, StoredInvoice
 from revledger.kit.items import Checked, Checker, Item, ItemResult, RowDict, results, split_valid
 from revledger.kit.pagination import cut, decode_cursor
 from revledger.kit.text import encodable
@@ -36,7 +37,6 @@ from revledger.kit.timeutil import (
 )
 from revledger.plans import repository as plans
 from revledger.recognition import service as recognition
-from revledger.recognition.records import PostedInvoice
 from revledger.sources import repository as sources
 from revledger.sources.service import CursorList, checked_ref, cursor_list, require
 
@@ -226,7 +226,10 @@ def import_invoices(session: Session, workspace_id: str, items: list[Item]) -> l
             affected.update((old["customer_pk"], new["customer_pk"]))
     if affected:
         bus.publish(session, bus.CustomersChanged(workspace_id, frozenset(affected), now))
-    post_recognition(session, workspace_id, list(planned.inserts.values()), planned.replaced, now)
+    # the planned rows hold every column of an invoice
+    inserted = cast(list[StoredInvoice], list(planned.inserts.values()))
+    replaced = cast(list[tuple[StoredInvoice, StoredInvoice]], planned.replaced)
+    post_recognition(session, workspace_id, inserted, replaced, now)
     return results(items, errors, planned.statuses)
 
 
@@ -377,20 +380,12 @@ def versions(
 def post_recognition(
     session: Session,
     workspace_id: str,
-    inserted: list[dict[str, Any]],
-    replaced: list[tuple[dict[str, Any], dict[str, Any]]],
+    inserted: Sequence[StoredInvoice],
+    replaced: Sequence[tuple[StoredInvoice, StoredInvoice]],
     now: datetime,
 ) -> None:
     """Post the schedules and events of stored invoice rows (inline, in the import's
     transaction), with the stored cancellations their subscriptions may meet."""
     customers = {i["customer_pk"] for i in inserted if i["type"] == "subscription"}
     stored = repository.cancellations_of(session, workspace_id, customers)
-    # the rows are untyped RowDicts holding every column of an invoice: PostedInvoice's too
-    recognition.post_invoices(
-        session,
-        workspace_id,
-        cast(list[PostedInvoice], inserted),
-        cast(list[tuple[PostedInvoice, PostedInvoice]], replaced),
-        now,
-        cast(list[PostedInvoice], stored),
-    )
+    recognition.post_invoices(session, workspace_id, inserted, replaced, now, stored)
