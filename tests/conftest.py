@@ -26,6 +26,7 @@ from fastapi.testclient import TestClient
 
 from revledger.app import create_app
 from revledger.auth.service import create_workspace
+from revledger.config import Settings
 from revledger.db import Database
 from revledger.migrate import upgrade
 
@@ -33,6 +34,10 @@ PG_ADMIN_URL = os.environ.get(
     "REVLEDGER_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 BACKENDS = ["sqlite", "postgresql"]
+SETTINGS = Settings.from_env()
+"""REVLEDGER_PG_PREPARED_STATEMENTS=0 runs the suite as behind a transaction-pooling
+PgBouncer (`.ci/run` does, with REVLEDGER_TEST_PG_URL pointing at one)."""
+PREPARED = SETTINGS.pg_prepared_statements
 
 
 def _pg_conninfo(url: str) -> str:
@@ -76,7 +81,7 @@ def database_url(
     admin_url = request.getfixturevalue("pg_admin_url")
     name, url = _create_pg_database(admin_url)
     try:
-        upgrade(url)
+        upgrade(url, PREPARED)
         yield url
     finally:
         _drop_pg_database(admin_url, name)
@@ -84,7 +89,7 @@ def database_url(
 
 @pytest.fixture(scope="session")
 def database(database_url: str) -> Iterator[Database]:
-    db = Database(database_url)
+    db = Database(database_url, prepared_statements=PREPARED)
     yield db
     db.dispose()
 

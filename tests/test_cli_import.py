@@ -23,7 +23,7 @@ from revledger.kit.timeutil import utcnow
 from revledger.migrate import upgrade
 from revledger.uploads import files, jobs, service
 from revledger.uploads.models import Upload
-from tests.conftest import Tenant
+from tests.conftest import PREPARED, Tenant
 from tests.test_cli import fresh_pg_url, fresh_url  # noqa: F401  (fixtures)
 from tests.uploads.helpers import csv_text, sales
 
@@ -33,8 +33,8 @@ runner = CliRunner()
 @pytest.fixture
 def local(fresh_url: str, tmp_path: Path) -> dict[str, Any]:  # noqa: F811
     """A migrated database with one workspace and a revenue source named stripe."""
-    upgrade(fresh_url)
-    db = Database(fresh_url)
+    upgrade(fresh_url, PREPARED)
+    db = Database(fresh_url, prepared_statements=PREPARED)
     with db.session(write=True) as session, session.begin():
         workspace, secret = create_workspace(session, "acme")
     with TestClient(create_app(db)) as http:
@@ -89,7 +89,7 @@ def test_local_import_exit_codes_and_error_file(local: dict[str, Any], tmp_path:
 
 
 def test_local_import_needs_a_workspace_choice(local: dict[str, Any], tmp_path: Path) -> None:
-    db = Database(local["url"])
+    db = Database(local["url"], prepared_statements=PREPARED)
     with db.session(write=True) as session, session.begin():
         create_workspace(session, "second")
     db.dispose()
@@ -139,7 +139,7 @@ def test_error_file_for_a_header_failure_and_no_stale_one(
 def test_an_interrupted_local_import_is_finished_by_the_next(
     local: dict[str, Any], tmp_path: Path
 ) -> None:
-    db = Database(local["url"])
+    db = Database(local["url"], prepared_statements=PREPARED)
     directory = files.upload_dir(replace(Settings.from_env(), database_url=db.url))
     sink = files.Sink(directory)
     sink.write(csv_text(sales(10, "k")).encode())

@@ -76,7 +76,9 @@ def create_app(
     app = FastAPI(
         title="revledger", version=__version__, description=DESCRIPTION, lifespan=lifespan
     )
-    app.state.db = database or Database(settings.database_url)
+    app.state.db = database or Database(
+        settings.database_url, prepared_statements=settings.pg_prepared_statements
+    )
     app.state.settings = settings
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)

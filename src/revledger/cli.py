@@ -6,13 +6,16 @@ import contextlib
 import json
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from revledger import subscriptions
 from revledger.config import Settings
+
+if TYPE_CHECKING:
+    from revledger.db import Database
 
 app = typer.Typer(help="revledger: an open-source revenue sub-ledger.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
@@ -28,18 +31,21 @@ def _start() -> None:
     subscriptions.install()
 
 
-def _database_url() -> str:
-    return Settings.from_env().database_url
+def _migrated(settings: Settings) -> Database:
+    """Apply pending migrations to the configured database, then open it."""
+    from revledger.db import Database
+    from revledger.migrate import upgrade
+
+    upgrade(settings.database_url, settings.pg_prepared_statements)
+    return Database(settings.database_url, prepared_statements=settings.pg_prepared_statements)
 
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply pending Alembic migrations to REVLEDGER_DATABASE_URL."""
-    from revledger.migrate import upgrade
-
-    url = _database_url()
-    upgrade(url)
-    console.print(f"[green]Database is up to date[/green] ({_redact(url)})")
+    settings = Settings.from_env()
+    _migrated(settings).dispose()
+    console.print(f"[green]Database is up to date[/green] ({_redact(settings.database_url)})")
 
 
 @workspace_app.command("create")
@@ -49,12 +55,8 @@ def workspace_create(
 ) -> None:
     """Create a workspace and an API key holding every scope (shown once)."""
     from revledger.auth.service import create_workspace
-    from revledger.db import Database
-    from revledger.migrate import upgrade
 
-    url = _database_url()
-    upgrade(url)
-    db = Database(url)
+    db = _migrated(Settings.from_env())
     with db.session(write=True) as session, session.begin():
         workspace, secret = create_workspace(session, name)
     db.dispose()
@@ -82,22 +84,18 @@ def serve(
     """Apply pending migrations and serve the HTTP API (and, by default, the metrics worker)."""
     import uvicorn
 
-    from revledger.db import Database
-    from revledger.migrate import upgrade
-
     settings = Settings.from_env().with_workers(metrics_worker)
     url = settings.database_url
-    upgrade(url)
+    db = _migrated(settings)
     base = f"http://{host}:{port}"
     if demo:
         from revledger.demo import ensure_demo
 
-        db = Database(url)
         with db.session(write=True) as session, session.begin():
             workspace_id, secret = ensure_demo(session)
-        db.dispose()
         console.print(f"Demo workspace: {workspace_id}")
         console.print(f"API key: [bold]{secret}[/bold]")
+    db.dispose()
     console.print(f"revledger on {base}  (API docs: {base}/docs, database: {_redact(url)})")
     if workers == 1:
         from revledger.app import create_app
@@ -125,21 +123,17 @@ def worker(
     """Recalculate metrics of the customers imports have queued (several may run at once
     on PostgreSQL: they share the work and never take one customer twice), and resume
     uploads whose server stopped in the middle of them."""
-    from revledger.db import Database
     from revledger.metrics.jobs import Worker, run_until_idle
-    from revledger.migrate import upgrade
     from revledger.uploads import jobs as uploads
 
-    url = _database_url()
-    upgrade(url)
-    db = Database(url)
+    db = _migrated(Settings.from_env())
     try:
         if once:
             done = run_until_idle(db, batch_size)
             resumed = uploads.run_until_idle(db)
             console.print(f"Recalculated {done} customers; finished {resumed} uploads")
             return
-        console.print(f"revledger worker on {_redact(url)} (Ctrl+C to stop)")
+        console.print(f"revledger worker on {_redact(db.url)} (Ctrl+C to stop)")
         loop = Worker(db, poll_seconds=poll, batch_size=batch_size)
         resumer = uploads.Worker(db)
         resumer.start()
@@ -179,12 +173,8 @@ def import_file(
                 raise ImportFailed("--server needs --api-key")
             data, errors_path = run_remote(console, server, api_key, file, template, source)
         else:
-            from revledger.db import Database
-            from revledger.migrate import upgrade
-
             settings = Settings.from_env()
-            upgrade(settings.database_url)
-            db = Database(settings.database_url)
+            db = _migrated(settings)
             try:
                 data, errors_path = run_local(
                     console, db, file, template, source, workspace, settings

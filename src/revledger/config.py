@@ -6,6 +6,8 @@
   off; `revledger serve` turns it on);
 - REVLEDGER_UPLOAD_WORKER: run the resumer of interrupted uploads there (default: as
   the metrics worker);
+- REVLEDGER_PG_PREPARED_STATEMENTS: `0` never prepares statements on the PostgreSQL
+  server, as a transaction-pooling PgBouncer older than 1.21 requires (default `1`);
 - REVLEDGER_UPLOAD_DIR: where uploaded files wait while they are processed (default:
   beside a SQLite database file, else in the temporary folder).
 
@@ -45,6 +47,7 @@ class Settings:
     upload_worker: bool | None = None
     """None: wherever the metrics worker runs."""
     upload_dir: Path | None = None
+    pg_prepared_statements: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -58,6 +61,7 @@ class Settings:
             metrics_worker=bool(_flag(env.get("REVLEDGER_WORKER"))),
             upload_worker=_flag(env.get("REVLEDGER_UPLOAD_WORKER")),
             upload_dir=Path(upload_dir) if upload_dir else None,
+            pg_prepared_statements=_flag(env.get("REVLEDGER_PG_PREPARED_STATEMENTS")) is not False,
         )
 
     @property
@@ -74,6 +78,8 @@ class Settings:
             "REVLEDGER_LOG_LEVEL": self.log_level,
             "REVLEDGER_WORKER": "1" if self.metrics_worker else "0",
         }
+        if not self.pg_prepared_statements:
+            out["REVLEDGER_PG_PREPARED_STATEMENTS"] = "0"
         if self.upload_worker is not None:
             out["REVLEDGER_UPLOAD_WORKER"] = "1" if self.upload_worker else "0"
         if self.upload_dir is not None:

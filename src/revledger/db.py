@@ -26,7 +26,9 @@ class Base(DeclarativeBase):
     pass
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, prepared_statements: bool = True, **kwargs: Any) -> Engine:
+    """`prepared_statements=False`: never prepare statements on the server (psycopg's
+    `prepare_threshold=None`), as a transaction-pooling PgBouncer requires."""
     if sql.is_sqlite_url(url):
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 60)
@@ -43,7 +45,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # (a conflicting insert waits, then the next statement sees the winner's row), and
     # timestamps are read in UTC whatever the server's or role's timezone.
     kwargs.setdefault("isolation_level", "READ COMMITTED")
-    kwargs.setdefault("connect_args", {"options": "-c timezone=UTC"})
+    connect_args: dict[str, Any] = {"options": "-c timezone=UTC"}
+    if not prepared_statements:
+        connect_args["prepare_threshold"] = None
+    kwargs.setdefault("connect_args", connect_args)
     return create_engine(url, **kwargs)
 
 

@@ -37,11 +37,14 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str) -> None:
+def upgrade(url: str, prepared_statements: bool = True) -> None:
     """Apply every migration, then post revenue schedules for data stored before
-    recognition existed (nothing to do on a new database)."""
-    command.upgrade(alembic_config(url), "head")
-    db = Database(url)
+    recognition existed (nothing to do on a new database). `prepared_statements`: as
+    `Settings.pg_prepared_statements`."""
+    config = alembic_config(url)
+    config.attributes["prepared_statements"] = prepared_statements
+    command.upgrade(config, "head")
+    db = Database(url, prepared_statements=prepared_statements)
     try:
         backfill(db)
     finally:

@@ -28,7 +28,10 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = make_engine(context.config.get_main_option("sqlalchemy.url") or "")
+    engine = make_engine(
+        context.config.get_main_option("sqlalchemy.url") or "",
+        prepared_statements=context.config.attributes.get("prepared_statements", True),
+    )
     with engine.connect() as conn:
         _run(conn)
     engine.dispose()
