@@ -8,10 +8,12 @@ import csv
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from revledger.db import Database
 from revledger.revenues.models import Revenue
+from revledger.uploads import files
 from tests.conftest import Tenant
 from tests.test_cli import fresh_pg_url, fresh_url  # noqa: F401  (fixtures)
 from tests.test_cli_import import _import, local  # noqa: F401  (fixture)
@@ -232,3 +234,42 @@ def test_local_import_of_an_unterminated_quote_fails_and_posts_nothing(
     assert result.exit_code == 0, result.output
     assert "posted 4" in result.output
     assert not (tmp_path / "quoted.csv.errors.csv").exists()
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_the_reader_counts_lines_as_the_file_has_them(tmp_path: Path, newline: str) -> None:
+    """Every line break counts, in closed quoted cells too, whatever the line ending."""
+    path = tmp_path / "f.csv"
+    text = newline.join(["a,b", '1,"x', 'y"', "2,z", '3,"open', "4,w", ""])
+    path.write_bytes(text.encode())
+    with pytest.raises(files.FileProblem) as caught:
+        list(files.records(path, ","))
+    problem = caught.value
+    assert (problem.code, problem.row_number, problem.line, problem.column) == (
+        "BAD_CSV",
+        3,
+        5,
+        "b",
+    )
+    assert "begins on line 5 is never closed" in problem.message
+    assert files.count_rows(path, ",") is None
+    path.write_bytes(text.replace('"open', '"open"').encode())
+    assert [(n, line, c) for n, line, c in files.records(path, ",")] == [
+        (1, 2, ["1", f"x{newline}y"]),
+        (2, 4, ["2", "z"]),
+        (3, 5, ["3", "open"]),
+        (4, 6, ["4", "w"]),
+    ]
+    assert files.count_rows(path, ",") == 4
+
+
+def test_a_long_unquoted_cell_is_named_without_a_missing_quote(tmp_path: Path) -> None:
+    path = tmp_path / "long.csv"
+    path.write_text("a;b\n1;2\n" + '"q\nq";' + "x" * 1_000_001 + "\n")
+    with pytest.raises(files.FileProblem) as caught:
+        list(files.records(path, ";"))
+    problem = caught.value
+    assert (problem.row_number, problem.line, problem.column) == (2, 3, "b")
+    assert problem.message == (
+        "the cell of column 'b' that begins on line 4 is longer than 1,000,000 characters"
+    )
