@@ -179,11 +179,8 @@ def _pre_stage(
     except FileProblem as exc:
         failing += 1
         total += 1
-        pending.append(
-            Judged(
-                exc.row_number, exc.line, [], ERROR, [Problem(None, None, exc.code, exc.message)]
-            )
-        )
+        problem = Problem(exc.column, None, exc.code, exc.message)
+        pending.append(Judged(exc.row_number, exc.line, [], ERROR, [problem]))
     except FileNotFoundError:
         flush(_final("failed", u, "the uploaded file is gone from the upload directory"))
         return False
