@@ -20,14 +20,18 @@ in its own order), and it has exactly one revenue schedule, of its current amoun
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import httpx
+import psycopg
+import pytest
 
 from tests.conftest import Tenant
 from tests.metrics.helpers import MONTHLY, other, sub
@@ -216,4 +220,59 @@ def test_overlapping_samples_of_the_same_ids_in_shuffled_order(live_tenant: Tena
         for thread_no in range(THREADS):
             mine = [position[a] for t, _, a in sorted(amounts[external_id]) if t == thread_no]
             assert mine == sorted(mine), (external_id, thread_no)
+        _check_history(invoice, earlier, schedules)
+
+
+def test_a_forced_deadlock_is_retried_inside_the_request(
+    live_tenant: Tenant, database: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Another connection holds inv_01 and then asks for inv_00 while the request, which
+    locks inv_00 then inv_01 (key order), waits for inv_01: a real deadlock. PostgreSQL
+    aborts the request's transaction (its deadlock check runs first: the other
+    connection's deadlock_timeout is 20 s); the request rolls back, runs again once the
+    other connection commits, and answers 200 with the seed's statuses."""
+    if database.sqlite:
+        pytest.skip("a deadlock is PostgreSQL's: SQLite has one writer at a time")
+    _setup(live_tenant)
+    http = live_tenant.http
+    first = [_invoice(0, 1000), _invoice(1, 2000)]
+    assert [r["import_status"] for r in http.post("/api/v1/invoices", json=first).json()[
+        "result"
+    ]] == ["inserted", "inserted"]  # fmt: skip
+    conninfo = database.url.replace("postgresql+psycopg://", "postgresql://")
+    ids = (live_tenant.workspace_id, "inv_01")
+    lock = "SELECT pk FROM invoices WHERE workspace_id = %s AND external_id = %s FOR UPDATE"
+    caplog.set_level(logging.INFO, logger="revledger")
+    answer: list[httpx.Response] = []
+    with (
+        psycopg.connect(conninfo) as other,
+        psycopg.connect(conninfo, autocommit=True) as watcher,
+    ):
+        other.execute("SET deadlock_timeout = '20s'")
+        other.execute(lock, ids)  # holds inv_01
+        changed = [_invoice(1, 2001), _invoice(0, 1001)]  # request order is not lock order
+        request = threading.Thread(
+            target=lambda: answer.append(http.post("/api/v1/invoices", json=changed))
+        )
+        request.start()
+        deadline = time.monotonic() + 10
+        while not watcher.execute(  # until the request waits for inv_01
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock'"
+        ).fetchone()[0]:  # type: ignore[index]
+            assert time.monotonic() < deadline, "the request never waited for inv_01"
+            time.sleep(0.02)
+        other.execute(lock, (live_tenant.workspace_id, "inv_00"))  # the deadlock
+        other.commit()
+        request.join(timeout=30)
+    assert answer and answer[0].status_code == 200, answer and answer[0].text
+    assert [r["import_status"] for r in answer[0].json()["result"]] == ["updated", "updated"]
+    retries = [r for r in caplog.records if "deadlock detected" in r.getMessage()]
+    assert len(retries) == 1, [r.getMessage() for r in caplog.records]
+    stored = _stored(live_tenant)
+    assert {i: (inv["version"], inv["amount_cents"]) for i, (inv, _, _) in stored.items()} == {
+        "inv_00": (2, 1001),
+        "inv_01": (2, 2001),
+    }
+    for invoice, earlier, schedules in stored.values():
         _check_history(invoice, earlier, schedules)
