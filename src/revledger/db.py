@@ -8,11 +8,29 @@ SQLite: WAL mode and a busy timeout so concurrent writers wait instead of failin
 and write requests open their transaction with `BEGIN IMMEDIATE` so a reader that
 later writes can never hit SQLITE_BUSY_SNAPSHOT halfway through a request.
 
-PostgreSQL may still end a transaction with a deadlock or a serialization failure
-(every write path takes its locks in one order, README "Lock order and retries", but
-that order is a promise of the code, not of the database). `retrying` runs a whole unit
-of work again after rolling it back: the request's (web.py), an upload chunk's, a
-metrics batch's.
+Lock order (README "Lock order and retries"). Every write transaction takes its row
+locks in this sequence, and inside each table in key order, so two of them never wait
+for each other:
+
+1. an upload's row, when an upload chunk, repost or discard is posted;
+2. the domain rows written: customers, plans, invoices (kit/sql.py `apply_upsert`: the
+   new keys inserted sorted, then every other key locked sorted) or revenue records
+   (inserted sorted by key);
+3. what is derived from them in the same transaction: invoice versions (by invoice and
+   version), revenue day counts (by key);
+4. the customers' recalculation marks, `metrics_pending` (by customer pk);
+5. the workspace's recognition counter row (periods/repository.py `lock`; closing and
+   reopening a period start here and take nothing above);
+6. after it, and only under it: accounting periods, GL account sets, schedules (updates
+   by pk), events and items, journal batches.
+
+The metrics worker claims marks (step 4) with SKIP LOCKED and then writes only its own
+tables (movements, `mrr_daily` by key, its state row): an import never waits on those.
+
+PostgreSQL may still end a transaction with a deadlock or a serialization failure (the
+order is a promise of the code, not of the database). `retrying` runs a whole unit of
+work again after rolling it back: the request's (web.py), an upload chunk's, a metrics
+batch's.
 """
 
 from __future__ import annotations
