@@ -78,8 +78,9 @@ def upsert(
 
 
 def add_versions(session: Session, rows: list[InvoiceVersionRow]) -> None:
+    """Insert the earlier versions, sorted by their key (invoice, version)."""
     if rows:
-        session.execute(V.insert(), rows)
+        session.execute(V.insert(), sorted(rows, key=lambda r: (r["invoice_pk"], r["version"])))
 
 
 def page(
