@@ -78,19 +78,6 @@ class UnsupportedMediaType(DomainError):
     pass
 
 
-class Unavailable(DomainError):
-    """The work could not be done now but may succeed if tried again (a deadlock or a
-    serialization failure that kept recurring): the caller should retry later."""
-
-    def __init__(
-        self,
-        detail: str = "The database could not complete this request because of concurrent "
-        "requests (a deadlock or serialization failure, retried); nothing was stored. "
-        "Retry it.",
-    ) -> None:
-        super().__init__(detail)
-
-
 class ValidationFailed(DomainError):
     """Input that breaks a rule, with the field errors that say which and why."""
 

@@ -3,9 +3,7 @@
 Every error leaves as `application/problem+json` with `type`, `title`, `status`,
 `detail` and, for validation, `errors: [{"field", "message"}]`. The status of each
 domain error is decided here, never by the service that raised it. Unexpected errors
-are logged with the request id and answered as a bare 500 in the same format; a
-deadlock or serialization failure is not unexpected: it is a 503 with `Retry-After`
-(web.py retries it inside the request first).
+are logged with the request id and answered as a bare 500 in the same format.
 """
 
 from __future__ import annotations
@@ -19,7 +17,7 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from revledger.errors import (
@@ -31,20 +29,16 @@ from revledger.errors import (
     MethodNotAllowed,
     NotFound,
     Unauthorized,
-    Unavailable,
     UnsupportedMediaType,
     ValidationFailed,
     pydantic_errors,
     summarize,
 )
-from revledger.kit import sql
 from revledger.kit.request_id import current_request_id
 
 log = logging.getLogger("revledger")
 
 PROBLEM_JSON = "application/problem+json"
-RETRY_AFTER_S = 1
-"""The Retry-After of a 503 (a deadlock or serialization failure that kept recurring)."""
 
 STATUS: dict[type[DomainError], int] = {
     BadRequest: 400,
@@ -55,7 +49,6 @@ STATUS: dict[type[DomainError], int] = {
     Conflict: 409,
     UnsupportedMediaType: 415,
     ValidationFailed: 422,
-    Unavailable: 503,
 }
 
 
@@ -153,8 +146,6 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = dict(exc.headers or {})
         if status == 401:
             headers["WWW-Authenticate"] = "Bearer"
-        if status == 503:
-            headers.setdefault("Retry-After", str(RETRY_AFTER_S))
         return _answer(request, status, exc.detail, exc.errors, exc.title, headers)
 
     @app.exception_handler(RequestValidationError)
@@ -177,15 +168,6 @@ def install_error_handlers(app: FastAPI) -> None:
             "A value in the request cannot be stored "
             "(for example a NUL character or a number out of range).",
         )
-
-    @app.exception_handler(OperationalError)
-    async def _operational(request: Request, exc: OperationalError) -> Response:
-        # A deadlock or serialization failure that was not retried where it happened
-        # (an async handler's commit, a dependency): the client may simply retry.
-        if not sql.is_retryable(exc):
-            return await _unexpected(request, exc)
-        log.warning("database asks to retry (request id %s): %s", current_request_id(), exc.orig)
-        return await _domain(request, Unavailable())
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -6,14 +6,6 @@ handler returns and before the response leaves; any exception or error status ro
 it back. The commit runs in the handler's own thread, right after it: one thread hop
 less per request, and SQLite's write lock is released by the thread that took it.
 Streaming endpoints open their own connection inside the stream.
-
-The handler and its commit are one unit of work: when PostgreSQL ends it with a deadlock
-or a serialization failure, the session is rolled back and the handler runs again with
-the same arguments (`db.retrying`: a few attempts, jittered backoff). The body was read
-before the first run and every write of a run is in the transaction its rollback ends,
-so a retry posts nothing twice. If every attempt fails the client gets a 503 with
-`Retry-After` (`errors.Unavailable`), never a 500. Async handlers (uploads) read a
-stream and run their work in a thread themselves: they wrap that work in `retrying`.
 """
 
 from __future__ import annotations
@@ -34,9 +26,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from revledger.db import Database, retrying
-from revledger.errors import Unavailable
-from revledger.kit import sql
+from revledger.db import Database
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -81,40 +71,21 @@ def _finish(session: Session, commit: bool) -> None:
 
 
 def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap a sync handler so its thread commits (or rolls back) the request's session,
-    running handler and commit again after a deadlock or serialization failure."""
+    """Wrap a sync handler so its thread commits (or rolls back) the request's session."""
 
     @functools.wraps(endpoint)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         request = _current_request.get()
-
-        def attempt() -> Any:
-            result = endpoint(*args, **kwargs)
-            session: Session | None = request.state._state.get("session")
-            if session is not None:
-                if getattr(result, "status_code", 200) < 400:
-                    session.commit()
-                else:
-                    session.rollback()
-            return result
-
-        def rollback() -> None:
-            session: Session | None = request.state._state.get("session")
-            if session is not None:
-                session.rollback()
-
         try:
-            result = retrying(attempt, rollback, f"{request.method} {request.url.path}")
-        except BaseException as exc:
+            result = endpoint(*args, **kwargs)
+        except BaseException:
             session = request.state._state.pop("session", None)
             if session is not None:
                 _finish(session, False)
-            if isinstance(exc, Exception) and sql.is_retryable(exc):
-                raise Unavailable() from exc
             raise
         session = request.state._state.pop("session", None)
         if session is not None:
-            session.close()
+            _finish(session, getattr(result, "status_code", 200) < 400)
         return result
 
     return wrapper

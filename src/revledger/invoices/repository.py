@@ -78,9 +78,8 @@ def upsert(
 
 
 def add_versions(session: Session, rows: list[InvoiceVersionRow]) -> None:
-    """Insert the earlier versions, sorted by their key (invoice, version)."""
     if rows:
-        session.execute(V.insert(), sorted(rows, key=lambda r: (r["invoice_pk"], r["version"])))
+        session.execute(V.insert(), rows)
 
 
 def page(

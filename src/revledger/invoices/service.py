@@ -1,17 +1,11 @@
 """Importing and listing invoices (seed 003).
 
 One request is a fixed handful of statements whatever its size: resolve the data
-sources, the customers and the plans it names (one SELECT each, no lock), read which
-invoices are stored (one SELECT), insert the new ones (one INSERT … ON CONFLICT DO
-NOTHING), lock the others (one SELECT … FOR NO KEY UPDATE), update the changed ones (one
-executemany), keep their earlier versions (one INSERT) and mark the affected customers
-for recalculation (one upsert) — all in the request's transaction, so a rollback drops
-the marks with the data. Then recognition posts under the workspace's counter lock.
-
-Locks, in this order (db.py): invoices in key order (new keys inserted, then the others
-locked: kit/sql.py), invoice versions, `metrics_pending` by customer, the recognition
-counter, then schedules. Customers and plans are only read (their foreign-key checks
-take FOR KEY SHARE, which their own imports' FOR NO KEY UPDATE lets through).
+sources, the customers and the plans it names (one SELECT each), load the stored
+invoices (one SELECT), insert the new ones (one INSERT … ON CONFLICT DO NOTHING),
+update the changed ones (one executemany), keep their earlier versions (one INSERT) and
+mark the affected customers for recalculation (one upsert) — all in the request's
+transaction, so a rollback drops the marks with the data.
 """
 
 from __future__ import annotations

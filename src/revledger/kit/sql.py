@@ -11,32 +11,6 @@ On PostgreSQL a batch travels as a handful of array or JSON parameters (`unnest`
 `json_to_recordset`), whatever its size: the statement text never changes, so it is
 prepared once, and no statement with thousands of placeholders is compiled and parsed
 on every request. On SQLite the same rows go through executemany.
-
-Lock order of the bulk imports (customers, plans, invoices: `apply_upsert`). Keys are
-(source id, external id) and "key order" is Python's order of those string pairs; the
-rows of one request are taken in two passes, each in key order, and never the other way
-round:
-
-1. the keys no stored row had (a plain read of the keys, no lock) are inserted, sorted
-   (INSERT … ON CONFLICT DO NOTHING: a conflicting row that is committed is skipped
-   without a lock, one that another transaction is inserting is waited for);
-2. every other key of the request, stored before or inserted meanwhile by someone else,
-   is locked, sorted (`SELECT … FOR NO KEY UPDATE`, one index probe per key in the
-   order of the sorted array), and only then compared and updated.
-
-A request that waits in pass 1 waits for an inserter (which took its keys in the same
-order) or for a transaction that has already locked everything it needs in pass 2 and
-updated the row; a request that waits in pass 2 waits for one that is in pass 2 or past
-it. So no two imports wait for each other. Locking every stored row first and inserting
-the new ones after it (as before) deadlocked: A held a stored row and waited to insert a
-key that B had just inserted, while B, to whom that stored row was new a moment earlier,
-waited for A's lock on it. FOR NO KEY UPDATE is what the UPDATE takes anyway: the
-foreign-key checks of invoices (FOR KEY SHARE on their customer and plan) never wait for
-a customer or plan import.
-
-`is_retryable` tells the deadlocks and serialization failures that remain possible
-(PostgreSQL SQLSTATE 40P01, 40001) from every other error: `db.retrying` runs the unit of
-work again for them.
 """
 
 from __future__ import annotations
@@ -96,28 +70,6 @@ def is_sqlite(bind: Bind) -> bool:
 
 def is_sqlite_url(url: str) -> bool:
     return url.startswith("sqlite")
-
-
-RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
-"""PostgreSQL's deadlock_detected and serialization_failure: the transaction was rolled
-back as a whole and may simply run again."""
-
-
-def is_retryable(exc: BaseException) -> bool:
-    """Whether `exc` (or what caused it) is a deadlock or a serialization failure: the
-    driver's SQLSTATE, under SQLAlchemy's wrapper (`.orig`) or as the exception's cause."""
-    seen: set[int] = set()
-    pending: list[BaseException | None] = [exc]
-    while pending:
-        current = pending.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        if getattr(current, "sqlstate", None) in RETRYABLE_SQLSTATES:
-            return True
-        orig = getattr(current, "orig", None)
-        pending.extend([orig if isinstance(orig, BaseException) else None, current.__cause__])
-    return False
 
 
 def sqlite_file(url: str) -> Path | None:
@@ -185,11 +137,8 @@ def by_external_ids(
             table.c.source_id == source_id,
             table.c.external_id == wanted.c.xid,
         )
-        if lock:
-            # One probe per id, in the order of the array (the caller's sorted ids): the
-            # rows are locked in key order. NO KEY UPDATE, as the UPDATE itself, so that
-            # foreign-key checks of other tables (FOR KEY SHARE) do not wait for us.
-            inner = inner.with_for_update(key_share=True)
+        if lock:  # rows are locked in the (sorted) order of the ids
+            inner = inner.with_for_update()
         found = inner.lateral("found")
         stmt = select(*(found.c[c.name] for c in columns)).select_from(wanted).join(found, true())
         return session.execute(stmt)
@@ -233,8 +182,7 @@ def load_existing(
     session: Session, table: Table, workspace_id: str, keys: Iterable[Key], lock: bool = True
 ) -> dict[Key, RowDict]:
     """The stored rows for these keys, one SELECT per source (locked on PostgreSQL, in key
-    order, so that concurrent imports of the same ids serialize instead of racing: see
-    the lock order at the top of this module)."""
+    order, so that concurrent imports of the same ids serialize instead of racing)."""
     out: dict[Key, RowDict] = {}
     for source_id, external_ids in by_source(keys).items():
         result = by_external_ids(
@@ -347,34 +295,26 @@ def apply_upsert(
     versioned: bool = False,
     defaults: Mapping[str, object] | None = None,
 ) -> Planned:
-    """Insert, lock, compare and update a whole request in a handful of statements, in
-    the lock order written at the top of this module: the new keys are inserted first,
-    then every other key is locked and judged against the row as locked.
+    """Load, compare, insert and update a whole request in a handful of statements.
 
-    If a concurrent request inserts one of our new ids between our read and our INSERT,
-    ON CONFLICT skips it, and those items are judged with the stored ones (and become
-    `updated` or `unchanged`).
+    If a concurrent request inserts one of our new ids between our SELECT and our
+    INSERT, ON CONFLICT skips it and those items are judged again against the row the
+    other request stored (and become `updated` or `unchanged`).
     """
-
-    def key(row: RowDict) -> Key:
-        return (row["source_id"], row["external_id"])
-
-    keys = {key(r) for _, r in rows}
-    stored = set(pks_by_keys(session, table, workspace_id, keys))  # a plain read, no lock
-    new = [(i, r) for i, r in rows if key(r) not in stored]
-    planned = plan_upsert(new, {}, compared, new_id, now, versioned, defaults)
+    keys = {(r["source_id"], r["external_id"]) for _, r in rows}
+    current = load_existing(session, table, workspace_id, keys)
+    planned = plan_upsert(rows, current, compared, new_id, now, versioned, defaults)
     inserted = insert_new(session, table, list(planned.inserts.values()))
-    planned.inserts = {k: row for k, row in planned.inserts.items() if k in inserted}
-    planned.statuses = {i: planned.statuses[i] for i, r in new if key(r) in inserted}
-    rest = [(i, r) for i, r in rows if key(r) not in inserted]
-    if rest:
-        current = load_existing(session, table, workspace_id, {key(r) for _, r in rest})
-        judged = plan_upsert(rest, current, compared, new_id, now, versioned, defaults)
-        if judged.inserts:  # only if a stored row vanished: rows of these tables never do
-            raise RuntimeError(f"{table.name}: rows {sorted(judged.inserts)} disappeared")
-        planned.statuses.update(judged.statuses)
-        planned.updates = judged.updates
-        planned.replaced = judged.replaced
+    raced = set(planned.inserts) - inserted
+    if raced:
+        for key in raced:
+            del planned.inserts[key]
+        stored = load_existing(session, table, workspace_id, raced)
+        again = [(i, r) for i, r in rows if (r["source_id"], r["external_id"]) in raced]
+        second = plan_upsert(again, stored, compared, new_id, now, versioned, defaults)
+        planned.statuses.update(second.statuses)
+        planned.updates.update(second.updates)
+        planned.replaced.extend(second.replaced)
     columns = [*compared, "updated_at", *(["version"] if versioned else [])]
     update_rows(session, table, list(planned.updates.values()), columns)
     return planned

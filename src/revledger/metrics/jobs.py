@@ -21,7 +21,7 @@ from fractions import Fraction
 
 from sqlalchemy.orm import Session
 
-from revledger.db import Database, retrying
+from revledger.db import Database
 from revledger.kit import sql
 from revledger.kit.timeutil import get_zone, utcnow
 from revledger.kit.worker import PollingWorker
@@ -217,21 +217,17 @@ def run_once(db: Database, batch_size: int = BATCH_SIZE, workspace_id: str | Non
     with db.session() as session:
         if not repo.any_pending(session, workspace_id):
             return 0
-
-    def batch() -> int:
-        with db.session(write=True) as session, session.begin():
-            claimed = repo.claim(session, batch_size, workspace_id)
-            if not claimed:
-                return 0
-            by_workspace: dict[str, list[str]] = defaultdict(list)
-            for ws, pk in claimed:
-                by_workspace[ws].append(pk)
-            now = utcnow()
-            for ws, pks in sorted(by_workspace.items()):
-                recalculate_isolated(session, ws, pks, now)
-            return len(claimed)
-
-    return retrying(batch, lambda: None, "metrics batch")
+    with db.session(write=True) as session, session.begin():
+        claimed = repo.claim(session, batch_size, workspace_id)
+        if not claimed:
+            return 0
+        by_workspace: dict[str, list[str]] = defaultdict(list)
+        for ws, pk in claimed:
+            by_workspace[ws].append(pk)
+        now = utcnow()
+        for ws, pks in sorted(by_workspace.items()):
+            recalculate_isolated(session, ws, pks, now)
+        return len(claimed)
 
 
 def recalculate_isolated(
@@ -243,9 +239,7 @@ def recalculate_isolated(
         with session.begin_nested():
             recalculate(session, workspace_id, customer_pks, now)
         return []
-    except Exception as exc:
-        if sql.is_retryable(exc):  # not the customer's fault: the batch runs again
-            raise
+    except Exception:
         if len(customer_pks) == 1:
             pk = customer_pks[0]
             log.exception("metrics recalculation failed for customer %s", pk)

@@ -33,9 +33,7 @@ class PeriodRow(TypedDict):
 def lock(session: Session, workspace_id: str) -> tuple[int, int]:
     """Take the workspace's recognition lock (its counter row, held to commit) and return
     the last schedule and event numbers. Posting, closing and reopening all take it
-    before any period, schedule or event, so a period cannot close while an event is
-    being put into it. A posting takes it after its own rows (invoices, records, metrics
-    marks); closing and reopening take it first and no such row after it (db.py)."""
+    first, so a period cannot close while an event is being put into it."""
     insert = sql.insert(session, COUNTERS).values(workspace_id=workspace_id, schedules=0, events=0)
     stmt = insert.on_conflict_do_update(
         index_elements=[COUNTERS.c.workspace_id],

@@ -5,12 +5,6 @@ Called inside the import transactions: `post_invoices` from the invoice import a
 invoice or record does (one schedule per origin, by a unique constraint). Each posting
 first takes the workspace's recognition lock (periods/repository.py `lock`), so numbers
 are gap-free and no period closes while an event is put into it.
-
-That lock comes after the posting's own rows (invoices or records, their versions and
-counts, the metrics marks) and before everything written here: periods, account sets,
-schedules (updated in pk order), events and items (the lock order of db.py). The
-invoices a posting replaces come from the caller, which holds their locks; the stored
-cancellations it replays are read without one: recognition never locks an invoice.
 """
 
 from __future__ import annotations

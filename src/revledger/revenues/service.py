@@ -4,8 +4,6 @@ Single posts and batches share one set-wise path: validate every record alone, c
 the sources with one query, insert all new records with one INSERT … ON CONFLICT DO
 NOTHING, read back the stored twins of duplicates with one SELECT and bump the day
 counts with one upsert. A fixed handful of statements per batch, whatever its size.
-Locks in the order of db.py: the records and the day counts in key order, then the
-recognition counter (the schedules are posted under it).
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ import orjson
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
-from revledger.db import Database, retrying
+from revledger.db import Database
 from revledger.kit import sql
 from revledger.kit.ids import new_id
 from revledger.kit.timeutil import utcnow
@@ -223,8 +223,7 @@ def _post_isolated(
     """post_rows in a SAVEPOINT; if the database refuses a value, halve the chunk until
     the row it refuses is alone, and keep that row as an error. Any other failure (a
     deadlock, a lost connection) propagates: the chunk rolls back, progress does not
-    move, and the chunk is retried (at once after a deadlock, `db.retrying`; else when
-    the upload is resumed), so no valid row is ever parked as an error."""
+    move, and the chunk is retried, so no valid row is ever parked as an error."""
     try:
         with session.begin_nested():
             return service.post_rows(session, u.workspace_id, lay, converter, rows)
@@ -254,14 +253,6 @@ def _stage(
     chunk: list[tuple[int, int, list[str]]] = []
 
     def commit() -> None:
-        retrying(post_chunk, lambda: None, f"upload {u.id} chunk at row {u.rows_done}")
-        chunk.clear()
-        if on_progress is not None:
-            on_progress(u)
-
-    def post_chunk() -> None:
-        """One chunk and the upload's progress in one transaction (run again whole after
-        a deadlock: nothing of `u` changes before it commits)."""
         with db.session(write=True) as session, session.begin():
             # The guarded UPDATE first: it locks the upload row, so a second processor
             # waits here and then finds rows_done moved on (and rolls back).
@@ -286,6 +277,9 @@ def _stage(
         u.rows_posted += counts[POSTED]
         u.rows_duplicate += counts[DUPLICATE]
         u.rows_error += counts[ERROR]
+        chunk.clear()
+        if on_progress is not None:
+            on_progress(u)
 
     try:
         for row in files.records(u.path or "", lay.template.delimiter, skip=u.rows_done):

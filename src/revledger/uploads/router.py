@@ -16,7 +16,7 @@ from starlette.datastructures import UploadFile
 
 from revledger.auth.dependencies import requires
 from revledger.auth.service import Principal
-from revledger.db import Database, retrying
+from revledger.db import Database
 from revledger.errors import UnsupportedMediaType, field_error
 from revledger.kit.pagination import PageParams, page_meta, page_params
 from revledger.kit.request_id import current_request_id
@@ -376,13 +376,8 @@ async def repost_errors(
     are now valid are posted and leave the staged errors; the others keep new errors."""
     sink, _fields = await _receive(request, files.upload_dir(request.app.state.settings))
     try:
-        # the file stays on disk until the end: a retried repost reads it again
         result = await anyio.to_thread.run_sync(
-            lambda: retrying(
-                lambda: service.repost(session, principal, upload_id, sink.path),
-                session.rollback,
-                f"repost of upload {upload_id}",
-            )
+            lambda: service.repost(session, principal, upload_id, sink.path)
         )
     finally:
         sink.discard()
